@@ -1,0 +1,120 @@
+// Client unary calls in three forms, shared by every generated client.
+//
+// One result convention for all three: absl::StatusOr<Response>, OK with the reply or the
+// call's status (gRPC codes map one to one onto absl::StatusCode).
+//   - Blocking:    parks the calling thread until the reply comes.
+//   - Async:       takes an Asio completion token. A plain callback runs on the gRPC thread that
+//                  completes the call, so it must never block; asio::use_awaitable resumes the
+//                  coroutine on its own executor; asio::use_future gives a std::future.
+//   - Coroutine:   the async form with asio::use_awaitable.
+// Generated clients call these with a `start` function that begins the call on gRPC's callback
+// API: start(context, request, response, on_done) with on_done(grpc::Status).
+#ifndef TANDEM_CLIENT_UNARY_CALL_H_
+#define TANDEM_CLIENT_UNARY_CALL_H_
+
+#include <functional>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "asio/associated_executor.hpp"
+#include "asio/async_result.hpp"
+#include "asio/executor_work_guard.hpp"
+#include "asio/post.hpp"
+#include "asio/system_executor.hpp"
+#include "client/call_options.h"
+#include "client/status.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/support/status.h"
+
+namespace tandem {
+
+namespace client_internal {
+
+// Waits for the call on the calling thread. Never call it on a gRPC callback thread or a
+// coroutine loop: it would hold that thread for the whole call.
+template <class Response, class Request, class Start>
+absl::StatusOr<Response> BlockingUnaryCall(Start start, const Request& request,
+                                           const CallOptions& options) {
+  auto context = std::make_shared<grpc::ClientContext>();
+  options.ApplyTo(*context);
+  Response response;
+  grpc::Status status;
+  // Notification's destructor waits out a Notify still running, so leaving this frame as soon
+  // as the wait ends is safe.
+  absl::Notification done;
+  start(context.get(), &request, &response, [&](grpc::Status result) {
+    status = std::move(result);
+    done.Notify();
+  });
+  if (options.cancellation()) options.cancellation()->Attach(context);
+  done.WaitForNotification();
+  if (!status.ok()) return ToAbslStatus(status);
+  return response;
+}
+
+// One asynchronous unary call: owns what gRPC needs until the call completes, then hands the
+// result to the completion handler and deletes itself.
+template <class Request, class Response, class Handler>
+class AsyncUnaryOp {
+ public:
+  template <class Start>
+  static void Begin(Start& start, Request request, const CallOptions& options, Handler handler) {
+    auto* op = new AsyncUnaryOp(std::move(request), std::move(handler));
+    options.ApplyTo(*op->context_);
+    std::weak_ptr<grpc::ClientContext> context = op->context_;
+    // After this, `op` may be deleted at any moment by its completion.
+    start(op->context_.get(), &op->request_, &op->response_,
+          [op](grpc::Status status) { op->Complete(std::move(status)); });
+    if (options.cancellation()) options.cancellation()->Attach(std::move(context));
+  }
+
+ private:
+  AsyncUnaryOp(Request request, Handler handler)
+      : context_(std::make_shared<grpc::ClientContext>()),
+        request_(std::move(request)),
+        handler_(std::move(handler)),
+        work_(asio::make_work_guard(asio::get_associated_executor(handler_))) {}
+
+  // Runs on a gRPC callback thread: never blocks. A handler with an executor of its own (a
+  // coroutine, a strand) is posted there; a plain callback runs here.
+  void Complete(grpc::Status status) {
+    std::unique_ptr<AsyncUnaryOp> self(this);
+    absl::StatusOr<Response> result =
+        status.ok() ? absl::StatusOr<Response>(std::move(response_)) : ToAbslStatus(status);
+    auto executor = asio::get_associated_executor(handler_);
+    if constexpr (std::is_same_v<decltype(executor), asio::system_executor>) {
+      std::move(handler_)(std::move(result));
+    } else {
+      asio::post(executor, [handler = std::move(handler_), result = std::move(result)]() mutable {
+        std::move(handler)(std::move(result));
+      });
+    }
+  }
+
+  std::shared_ptr<grpc::ClientContext> context_;  // shared: ClientCancellation holds a weak_ptr
+  Request request_;
+  Response response_;
+  Handler handler_;
+  // Keeps the handler's executor (a coroutine loop) running while the call is in flight.
+  decltype(asio::make_work_guard(asio::get_associated_executor(std::declval<Handler&>()))) work_;
+};
+
+template <class Response, class Request, class Start, class CompletionToken>
+auto AsyncUnaryCall(Start start, const Request& request, const CallOptions& options,
+                    CompletionToken&& token) {
+  return asio::async_initiate<CompletionToken, void(absl::StatusOr<Response>)>(
+      [start](auto handler, Request request, CallOptions options) mutable {
+        AsyncUnaryOp<Request, Response, decltype(handler)>::Begin(start, std::move(request),
+                                                                   options, std::move(handler));
+      },
+      token, request, options);
+}
+
+}  // namespace client_internal
+}  // namespace tandem
+
+#endif  // TANDEM_CLIENT_UNARY_CALL_H_

@@ -1,0 +1,88 @@
+// Executor: where a handler's code runs.
+//
+// An executor accepts tasks and runs them on threads (or a loop) that it owns. Tandem binds every
+// method of a service to one executor; the gRPC dispatch path only ever calls `TryPost`, so this
+// interface is the line between gRPC's threads and user code.
+//
+// Threads: every member is thread-safe. `TryPost` never blocks and never runs the task on the
+// caller's thread, except on the `InlineExecutor`, whose whole point is to do exactly that.
+// Lifetime: an executor must outlive every task posted to it and every server it is bound to.
+//
+// This layer knows nothing about gRPC: it is usable, and tested, on its own.
+#ifndef TANDEM_EXECUTORS_EXECUTOR_H_
+#define TANDEM_EXECUTORS_EXECUTOR_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace tandem {
+
+// What kind of code an executor can run. The server checks each method's handler style against
+// this when it starts: blocking code needs a kind that may block.
+enum class ExecutorKind {
+  kThreadPool,     // OS threads; tasks may block.
+  kCoroutineLoop,  // an event loop; runs coroutines, tasks must never block.
+  kInline,         // the posting thread itself (a gRPC callback thread); tasks must never block.
+};
+
+absl::string_view ExecutorKindName(ExecutorKind kind);
+
+// A snapshot of an executor's load. Counters are cumulative since construction.
+struct ExecutorStats {
+  size_t queue_depth = 0;   // posted, not yet started
+  size_t in_flight = 0;     // started, not yet finished
+  uint64_t completed = 0;   // ran to the end
+  uint64_t rejected = 0;    // refused by TryPost (queue full or shut down)
+  absl::Duration total_queued_time = absl::ZeroDuration();  // summed over started tasks
+  absl::Duration max_queued_time = absl::ZeroDuration();
+};
+
+class Executor {
+ public:
+  using Task = absl::AnyInvocable<void() &&>;
+
+  virtual ~Executor() = default;
+
+  virtual absl::string_view name() const = 0;
+  virtual ExecutorKind kind() const = 0;
+
+  // Queues `task` and returns at once. Returns false, and destroys `task` without running it, when
+  // the queue is full or the executor is shutting down. Thread-safe; never blocks.
+  virtual bool TryPost(Task task) = 0;
+
+  virtual ExecutorStats stats() const = 0;
+
+  // Stops accepting tasks, runs every task already queued, and joins the executor's threads.
+  // Blocks. Must not be called from one of the executor's own threads. Idempotent.
+  virtual void ShutdownAndWait() = 0;
+};
+
+// Runs each task at once on the thread that posts it. Bound to a callback-style method, this runs
+// the handler on gRPC's callback thread: only for handlers that never block.
+class InlineExecutor final : public Executor {
+ public:
+  // The process-wide instance. Never destroyed.
+  static std::shared_ptr<InlineExecutor> Get();
+
+  absl::string_view name() const override { return "inline"; }
+  ExecutorKind kind() const override { return ExecutorKind::kInline; }
+  bool TryPost(Task task) override;
+  ExecutorStats stats() const override;
+  void ShutdownAndWait() override {}
+
+ private:
+  InlineExecutor() = default;
+  std::atomic<uint64_t> completed_{0};
+  std::atomic<size_t> in_flight_{0};
+};
+
+}  // namespace tandem
+
+#endif  // TANDEM_EXECUTORS_EXECUTOR_H_

@@ -1,0 +1,50 @@
+// Blocking handlers: plain code that returns a status.
+//
+//   grpc::Status SayHello(tandem::ServerContext& context, const HelloRequest& request,
+//                         HelloReply* response);
+//
+// Runs on a thread-pool executor (the server's default pool unless bound elsewhere), never on a
+// gRPC thread, so it may block: sleep, lock, call other services. Returning ends the call: the
+// status goes to the client as is, with `response` if the status is OK. An exception ends the
+// call with INTERNAL and the exception's message.
+// `context`, `request` and `response` are valid until the handler returns.
+#ifndef TANDEM_SERVER_HANDLER_BLOCKING_H_
+#define TANDEM_SERVER_HANDLER_BLOCKING_H_
+
+#include <utility>
+
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/server_callback.h"
+#include "server/internal/unary_call.h"
+#include "server/server_context.h"
+#include "server/service.h"
+
+namespace tandem {
+
+template <class Impl, class Request, class Response>
+using BlockingUnaryHandler = grpc::Status (Impl::*)(ServerContext&, const Request&, Response*);
+
+namespace server_internal {
+
+// Starts a unary call whose handler is blocking: posts it to the method's executor and returns.
+// Runs on gRPC's dispatch thread; never blocks, never runs the handler there.
+template <class Request, class Response, class Handler>
+grpc::ServerUnaryReactor* StartBlockingUnary(MethodBinding& method,
+                                             grpc::CallbackServerContext* grpc_context,
+                                             const Request* request, Response* response,
+                                             Handler handler) {
+  auto* call = new UnaryCall(method, grpc_context);
+  const bool posted =
+      method.executor->TryPost([call, request, response, handler = std::move(handler)]() mutable {
+        call->Finish(RunCatching(call->method(), [&] {
+          return handler(call->context(), *request, response);
+        }));
+      });
+  if (!posted) call->Finish(RejectedStatus(method));
+  return call;
+}
+
+}  // namespace server_internal
+}  // namespace tandem
+
+#endif  // TANDEM_SERVER_HANDLER_BLOCKING_H_

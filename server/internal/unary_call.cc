@@ -1,0 +1,30 @@
+#include "server/internal/unary_call.h"
+
+#include <utility>
+
+namespace tandem::server_internal {
+
+UnaryCall::UnaryCall(MethodBinding& method, grpc::CallbackServerContext* grpc_context)
+    : method_(method), context_(grpc_context, method.full_name) {
+  method_.started.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool UnaryCall::Finish(grpc::Status status) {
+  if (finished_.exchange(true, std::memory_order_acq_rel)) return false;
+  (status.ok() ? method_.finished_ok : method_.finished_error)
+      .fetch_add(1, std::memory_order_relaxed);
+  // gRPC's Finish is thread-safe, never blocks, and may be called before gRPC has bound this
+  // reactor to the call (it is then queued until the binding).
+  grpc::ServerUnaryReactor::Finish(std::move(status));
+  return true;
+}
+
+grpc::Status RejectedStatus(MethodBinding& method) {
+  method.rejected.fetch_add(1, std::memory_order_relaxed);
+  return grpc::Status(
+      grpc::StatusCode::RESOURCE_EXHAUSTED,
+      absl::StrCat(method.full_name, ": executor '", method.executor->name(),
+                   "' refused the call (queue full or shutting down)"));
+}
+
+}  // namespace tandem::server_internal

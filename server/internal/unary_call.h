@@ -1,0 +1,78 @@
+// UnaryCall: the state of one unary call on the server, and its reply shim.
+//
+// It is gRPC's reactor for the call. The handler, whatever its style, ends the call by calling
+// Finish from whatever thread it runs on; Finish hands the status to gRPC and returns at once.
+//
+// Threads: Finish, Ref and Unref may be called from any thread and never block. OnCancel and
+// OnDone are gRPC reactions (gRPC callback threads): they only update state and post.
+// Lifetime: reference-counted. gRPC holds one reference, released by OnDone; a callback handler's
+// responder holds another, so a responder that outlives the call (moved into a thread that
+// finishes late) stays safe. Finish is first-wins: later calls are ignored, because a callback
+// handler may legitimately race its own error path (it threw after handing off its responder).
+#ifndef TANDEM_SERVER_INTERNAL_UNARY_CALL_H_
+#define TANDEM_SERVER_INTERNAL_UNARY_CALL_H_
+
+#include <atomic>
+#include <exception>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/server_callback.h"
+#include "grpcpp/support/status.h"
+#include "server/server_context.h"
+#include "server/service.h"
+
+namespace tandem::server_internal {
+
+class UnaryCall final : public grpc::ServerUnaryReactor {
+ public:
+  UnaryCall(MethodBinding& method, grpc::CallbackServerContext* grpc_context);
+
+  MethodBinding& method() const { return method_; }
+  ServerContext& context() { return context_; }
+
+  // The reply shim: sends `status` (with the response the handler filled, if OK). Any thread;
+  // never blocks. Returns false if the call was already finished.
+  bool Finish(grpc::Status status);
+
+  void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void Unref() {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+ private:
+  ~UnaryCall() override = default;
+
+  void OnCancel() override { context_.MarkCancelled(); }
+  void OnDone() override { Unref(); }
+
+  MethodBinding& method_;
+  ServerContext context_;
+  std::atomic<int> refs_{1};  // gRPC's, released by OnDone
+  std::atomic<bool> finished_{false};
+};
+
+// Runs `handler` (which returns grpc::Status) and turns an exception into the call's error: a
+// handler that throws costs its own call, never the server.
+template <class Handler>
+grpc::Status RunCatching(MethodBinding& method, Handler&& handler) {
+  try {
+    return handler();
+  } catch (const std::exception& e) {
+    method.exceptions.fetch_add(1, std::memory_order_relaxed);
+    return grpc::Status(grpc::StatusCode::INTERNAL,
+                        absl::StrCat(method.full_name, ": handler threw: ", e.what()));
+  } catch (...) {
+    method.exceptions.fetch_add(1, std::memory_order_relaxed);
+    return grpc::Status(grpc::StatusCode::INTERNAL,
+                        absl::StrCat(method.full_name, ": handler threw a non-standard exception"));
+  }
+}
+
+// The status of a call whose executor refused it (queue full, or shutting down).
+grpc::Status RejectedStatus(MethodBinding& method);
+
+}  // namespace tandem::server_internal
+
+#endif  // TANDEM_SERVER_INTERNAL_UNARY_CALL_H_

@@ -1,0 +1,196 @@
+#include "server/server.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace tandem {
+namespace {
+
+// Whether `executor` can run a handler of `style`; the error says why not.
+absl::Status CheckExecutorFits(absl::string_view method, HandlerStyle style,
+                               const Executor& executor) {
+  const ExecutorKind kind = executor.kind();
+  bool fits = true;
+  absl::string_view why;
+  switch (style) {
+    case HandlerStyle::kBlocking:
+      fits = kind == ExecutorKind::kThreadPool;
+      why = "a blocking handler needs an executor whose threads may block (a ThreadPool)";
+      break;
+    case HandlerStyle::kCoroutine:
+      fits = kind == ExecutorKind::kCoroutineLoop;
+      why = "a coroutine handler runs on a CoroutineLoop";
+      break;
+    case HandlerStyle::kCallback:
+      break;
+    case HandlerStyle::kNotImplemented:
+      fits = false;
+      why = "the method is declared tandem::NotImplemented; it runs nowhere";
+      break;
+  }
+  if (fits) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      method, ": cannot bind a ", HandlerStyleName(style), " handler to ",
+      ExecutorKindName(kind), " executor '", executor.name(), "': ", why));
+}
+
+}  // namespace
+
+Server::~Server() { Shutdown(absl::ZeroDuration()); }
+
+void Server::Shutdown(absl::Duration grace) {
+  absl::MutexLock lock(&shutdown_mu_);
+  if (shut_down_) return;
+  if (grpc_server_ != nullptr) {
+      // gRPC stops accepting, waits for callback calls until the deadline, cancels what is left,
+    // and returns only when every call has been finished by its handler.
+    grpc_server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
+    grpc_server_->Wait();
+  }
+  for (auto& executor : owned_executors_) executor->ShutdownAndWait();
+  shut_down_ = true;
+}
+
+void Server::Wait() {
+  absl::MutexLock lock(&shutdown_mu_);
+  shutdown_mu_.Await(absl::Condition(&shut_down_));
+}
+
+std::vector<MethodStats> Server::method_stats() const {
+  std::vector<MethodStats> all;
+  all.reserve(bindings_.size());
+  for (const auto& binding : bindings_) {
+    MethodStats stats;
+    stats.method = binding->full_name;
+    stats.style = binding->style;
+    stats.executor = binding->executor ? std::string(binding->executor->name()) : "";
+    stats.started = binding->started.load(std::memory_order_relaxed);
+    stats.finished_ok = binding->finished_ok.load(std::memory_order_relaxed);
+    stats.finished_error = binding->finished_error.load(std::memory_order_relaxed);
+    stats.rejected = binding->rejected.load(std::memory_order_relaxed);
+    stats.exceptions = binding->exceptions.load(std::memory_order_relaxed);
+    all.push_back(std::move(stats));
+  }
+  return all;
+}
+
+ServerBuilder::ServerBuilder() = default;
+
+ServerBuilder& ServerBuilder::AddListeningPort(
+    const std::string& address, std::shared_ptr<grpc::ServerCredentials> credentials) {
+  addresses_.push_back(address);
+  credentials_.push_back(std::move(credentials));
+  return *this;
+}
+
+ServerBuilder& ServerBuilder::SetDefaultBlockingExecutor(std::shared_ptr<Executor> executor) {
+  default_blocking_ = std::move(executor);
+  return *this;
+}
+
+ServerBuilder& ServerBuilder::SetDefaultCoroutineLoop(std::shared_ptr<CoroutineLoop> loop) {
+  default_loop_ = std::move(loop);
+  return *this;
+}
+
+ServerBuilder& ServerBuilder::SetDefaultCallbackExecutor(std::shared_ptr<Executor> executor) {
+  default_callback_ = std::move(executor);
+  return *this;
+}
+
+ServerBuilder& ServerBuilder::SetDefaultThreadPoolOptions(ThreadPool::Options options) {
+  default_pool_options_ = std::move(options);
+  return *this;
+}
+
+void ServerBuilder::AddService(server_internal::ServiceDefinition definition,
+                               ServiceOptions options) {
+  registrations_.push_back(Registration{std::move(definition), std::move(options)});
+}
+
+absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
+  std::unique_ptr<Server> server(new Server());
+
+  // Executors are made only when a method needs them, and then owned by the server.
+  auto default_for = [&](HandlerStyle style) -> std::shared_ptr<Executor> {
+    switch (style) {
+      case HandlerStyle::kBlocking:
+        if (!default_blocking_) {
+          default_blocking_ = std::make_shared<ThreadPool>(default_pool_options_);
+          server->owned_executors_.push_back(default_blocking_);
+        }
+        return default_blocking_;
+      case HandlerStyle::kCoroutine:
+        if (!default_loop_) {
+          default_loop_ = std::make_shared<CoroutineLoop>(CoroutineLoop::Options{});
+          server->owned_executors_.push_back(default_loop_);
+        }
+        return default_loop_;
+      case HandlerStyle::kCallback:
+        if (!default_callback_) default_callback_ = InlineExecutor::Get();
+        return default_callback_;
+      case HandlerStyle::kNotImplemented:
+        return nullptr;
+    }
+    return nullptr;
+  };
+
+  for (Registration& registration : registrations_) {
+    const server_internal::ServiceDefinition& service = registration.definition;
+    auto bound = registration.options.bindings();
+    std::vector<server_internal::MethodBinding*> bindings;
+    for (const server_internal::MethodInfo& method : service.methods) {
+      auto binding = std::make_unique<server_internal::MethodBinding>();
+      binding->full_name = absl::StrCat("/", service.full_name, "/", method.name);
+      binding->style = method.style;
+      auto chosen = bound.find(std::string(method.name));
+      if (chosen != bound.end()) {
+        if (chosen->second == nullptr) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(binding->full_name, ": bound to a null executor"));
+        }
+        absl::Status fits = CheckExecutorFits(binding->full_name, method.style, *chosen->second);
+        if (!fits.ok()) return fits;
+        binding->executor = chosen->second;
+        bound.erase(chosen);
+      } else {
+        binding->executor = default_for(method.style);
+      }
+      if (method.style == HandlerStyle::kCoroutine) {
+        binding->loop = static_cast<CoroutineLoop*>(binding->executor.get());
+      }
+      bindings.push_back(binding.get());
+      server->bindings_.push_back(std::move(binding));
+    }
+    if (!bound.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "service ", service.full_name, " has no method '", bound.begin()->first,
+          "' (ServiceOptions::Bind takes the method's name as written in the .proto)"));
+    }
+    server->grpc_services_.push_back(registration.definition.make_grpc_service(bindings));
+    grpc_builder_.RegisterService(server->grpc_services_.back().get());
+  }
+
+  for (size_t i = 0; i < addresses_.size(); ++i) {
+    server->ports_.push_back(std::make_unique<int>(0));
+    grpc_builder_.AddListeningPort(addresses_[i], credentials_[i], server->ports_.back().get());
+  }
+  server->grpc_server_ = grpc_builder_.BuildAndStart();
+  if (server->grpc_server_ == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("gRPC could not start the server (listening on ",
+                     addresses_.empty() ? "nothing" : addresses_.front(), ")"));
+  }
+  for (size_t i = 0; i < addresses_.size(); ++i) {
+    if (*server->ports_[i] == 0) {
+      return absl::UnavailableError(absl::StrCat("could not listen on ", addresses_[i]));
+    }
+  }
+  return server;
+}
+
+}  // namespace tandem

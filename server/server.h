@@ -1,0 +1,129 @@
+// Server and ServerBuilder: a gRPC server whose methods run in the handler style and on the
+// executor each one chose.
+//
+//   MyGreeter greeter;                          // derives from GreeterTandem::Service<MyGreeter>
+//   tandem::ServerBuilder builder;
+//   builder.AddListeningPort("127.0.0.1:0")
+//       .RegisterService(&greeter, tandem::ServiceOptions().Bind("Slow", slow_pool));
+//   absl::StatusOr<std::unique_ptr<tandem::Server>> server = builder.BuildAndStart();
+//
+// Defaults are safe: blocking handlers run on the server's thread pool, coroutines on its
+// coroutine loop, callback handlers inline on gRPC's callback thread (they must not block).
+//
+// Threads: the builder is used from one thread. Server members are thread-safe, except that
+// Shutdown must not be called from a thread the server owns (a handler), which would deadlock.
+// Lifetime: registered services and bound executors must outlive the Server.
+#ifndef TANDEM_SERVER_SERVER_H_
+#define TANDEM_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "executors/coroutine_loop.h"
+#include "executors/executor.h"
+#include "executors/thread_pool.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
+#include "server/service.h"
+
+namespace tandem {
+
+class Server {
+ public:
+  ~Server();  // Shutdown(absl::ZeroDuration()) unless already shut down.
+
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // The port bound by the first AddListeningPort (the one picked, for port 0).
+  int port() const { return ports_.empty() ? 0 : *ports_.front(); }
+
+  // Stops accepting calls and waits for in-flight calls: those still running after `grace` are
+  // cancelled (handlers see IsCancelled), and every call's reply or error is still sent before
+  // this returns. Then stops the executors the server created. Blocks; idempotent.
+  void Shutdown(absl::Duration grace) ABSL_LOCKS_EXCLUDED(shutdown_mu_);
+
+  // Blocks until Shutdown has been called and has finished.
+  void Wait();
+
+  std::vector<MethodStats> method_stats() const;
+
+  // gRPC's server, for what Tandem does not wrap.
+  grpc::Server* grpc_server() const { return grpc_server_.get(); }
+
+ private:
+  friend class ServerBuilder;
+  Server() = default;
+
+  // Members are destroyed bottom-up: the gRPC server first, then what its calls use.
+  std::vector<std::unique_ptr<server_internal::MethodBinding>> bindings_;
+  std::vector<std::unique_ptr<grpc::Service>> grpc_services_;
+  std::vector<std::shared_ptr<Executor>> owned_executors_;
+  std::vector<std::unique_ptr<int>> ports_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+
+  absl::Mutex shutdown_mu_;
+  bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
+};
+
+class ServerBuilder {
+ public:
+  ServerBuilder();
+
+  // Listens on `address`, e.g. "127.0.0.1:0" for a free port (then see Server::port()).
+  ServerBuilder& AddListeningPort(
+      const std::string& address,
+      std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials());
+
+  // Registers `service`, an instance of a class derived from a generated FooTandem::Service<>.
+  // Compiling this call checks that every method has exactly one handler.
+  template <class ServiceImpl>
+  ServerBuilder& RegisterService(ServiceImpl* service, ServiceOptions options = {}) {
+    static_assert(requires { service->TandemDefinition(); },
+                  "RegisterService takes a class derived from a generated FooTandem::Service<Impl>");
+    AddService(service->TandemDefinition(), std::move(options));
+    return *this;
+  }
+
+  // The executors for methods not bound with ServiceOptions::Bind. Unset, the server creates a
+  // ThreadPool (`default_pool_options`) and a CoroutineLoop, and runs callbacks inline.
+  ServerBuilder& SetDefaultBlockingExecutor(std::shared_ptr<Executor> executor);
+  ServerBuilder& SetDefaultCoroutineLoop(std::shared_ptr<CoroutineLoop> loop);
+  ServerBuilder& SetDefaultCallbackExecutor(std::shared_ptr<Executor> executor);
+  ServerBuilder& SetDefaultThreadPoolOptions(ThreadPool::Options options);
+
+  // gRPC's builder, for options Tandem does not wrap (message sizes, keepalive, ...). Register
+  // services through RegisterService, not here.
+  grpc::ServerBuilder& grpc_builder() { return grpc_builder_; }
+
+  // Checks every registration and starts serving. Errors name the service and method at fault:
+  // an executor bound to an unknown method, or one that cannot run the method's handler style.
+  // Call once.
+  absl::StatusOr<std::unique_ptr<Server>> BuildAndStart();
+
+ private:
+  struct Registration {
+    server_internal::ServiceDefinition definition;
+    ServiceOptions options;
+  };
+
+  void AddService(server_internal::ServiceDefinition definition, ServiceOptions options);
+
+  grpc::ServerBuilder grpc_builder_;
+  std::vector<std::string> addresses_;
+  std::vector<std::shared_ptr<grpc::ServerCredentials>> credentials_;
+  std::vector<Registration> registrations_;
+  ThreadPool::Options default_pool_options_;
+  std::shared_ptr<Executor> default_blocking_;
+  std::shared_ptr<CoroutineLoop> default_loop_;
+  std::shared_ptr<Executor> default_callback_;
+};
+
+}  // namespace tandem
+
+#endif  // TANDEM_SERVER_SERVER_H_

@@ -1,0 +1,56 @@
+#include "server/server_context.h"
+
+#include <utility>
+
+#include "grpc/support/time.h"
+
+namespace tandem {
+
+ServerContext::ServerContext(grpc::CallbackServerContext* grpc_context, absl::string_view method)
+    : grpc_context_(grpc_context), method_(method) {}
+
+absl::Time ServerContext::deadline() const {
+  const gpr_timespec raw = gpr_convert_clock_type(grpc_context_->raw_deadline(), GPR_CLOCK_REALTIME);
+  if (gpr_time_cmp(raw, gpr_inf_future(GPR_CLOCK_REALTIME)) == 0) return absl::InfiniteFuture();
+  return absl::FromUnixSeconds(raw.tv_sec) + absl::Nanoseconds(raw.tv_nsec);
+}
+
+std::optional<absl::string_view> ServerContext::FindClientMetadata(absl::string_view key) const {
+  const auto& metadata = grpc_context_->client_metadata();
+  auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
+  if (it == metadata.end()) return std::nullopt;
+  return absl::string_view(it->second.data(), it->second.size());
+}
+
+bool ServerContext::IsCancelled() const {
+  absl::MutexLock lock(&mu_);
+  return cancelled_;
+}
+
+bool ServerContext::WaitForCancellation(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  return mu_.AwaitWithTimeout(absl::Condition(&cancelled_), timeout);
+}
+
+void ServerContext::MarkCancelled() {
+  std::vector<absl::AnyInvocable<void() &&>> callbacks;
+  {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+    callbacks.swap(on_cancelled_);
+  }
+  for (auto& callback : callbacks) std::move(callback)();
+}
+
+void ServerContext::OnCancelled(absl::AnyInvocable<void() &&> callback) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!cancelled_) {
+      on_cancelled_.push_back(std::move(callback));
+      return;
+    }
+  }
+  std::move(callback)();
+}
+
+}  // namespace tandem

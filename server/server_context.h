@@ -1,0 +1,106 @@
+// ServerContext: what a handler knows about its call, in every handler style.
+//
+// Gives the deadline, cancellation, the client's metadata and the peer, and takes the metadata
+// the handler wants to send back. One per call, made by Tandem before the handler starts.
+//
+// Threads: IsCancelled, WaitForCancellation and AsyncWaitCancelled are thread-safe. The other
+// members belong to the handler: call them from one thread at a time, before the call is
+// finished (for a callback handler, before `Finish`).
+// Lifetime: valid until the handler finishes the call (returns, co_returns, or calls Finish).
+#ifndef TANDEM_SERVER_SERVER_CONTEXT_H_
+#define TANDEM_SERVER_SERVER_CONTEXT_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "asio/associated_executor.hpp"
+#include "asio/async_result.hpp"
+#include "asio/post.hpp"
+#include "grpcpp/server_context.h"
+
+namespace tandem {
+
+class ServerContext {
+ public:
+  ServerContext(grpc::CallbackServerContext* grpc_context, absl::string_view method);
+
+  ServerContext(const ServerContext&) = delete;
+  ServerContext& operator=(const ServerContext&) = delete;
+
+  // "/package.Service/Method".
+  absl::string_view method() const { return method_; }
+  // absl::InfiniteFuture() when the client set no deadline.
+  absl::Time deadline() const;
+  // The client's address, e.g. "ipv4:127.0.0.1:54321".
+  std::string peer() const { return grpc_context_->peer(); }
+
+  const std::multimap<grpc::string_ref, grpc::string_ref>& client_metadata() const {
+    return grpc_context_->client_metadata();
+  }
+  // The first value the client sent for `key` (lower-case), if any.
+  std::optional<absl::string_view> FindClientMetadata(absl::string_view key) const;
+
+  // Metadata sent with the response headers / with the status. Keys are lower-case; keys ending
+  // in "-bin" carry binary values.
+  void AddInitialMetadata(const std::string& key, const std::string& value) {
+    grpc_context_->AddInitialMetadata(key, value);
+  }
+  void AddTrailingMetadata(const std::string& key, const std::string& value) {
+    grpc_context_->AddTrailingMetadata(key, value);
+  }
+
+  // True once the call is cancelled: by the client, by its deadline, or by server shutdown.
+  // A cancelled call's reply is dropped, so a handler may stop early. Thread-safe.
+  bool IsCancelled() const ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Waits until the call is cancelled or `timeout` passes; true if cancelled. Blocks the calling
+  // thread: for blocking handlers only. Thread-safe.
+  bool WaitForCancellation(absl::Duration timeout) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Completes, with signature void(), when the call is cancelled. With `asio::use_awaitable`:
+  //   co_await context.AsyncWaitCancelled(asio::use_awaitable);
+  // The completion runs on the token's associated executor (a coroutine resumes on its loop).
+  // A wait still pending when the call ends is abandoned: its handler is destroyed, not run.
+  template <class CompletionToken>
+  auto AsyncWaitCancelled(CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void()>(
+        [this](auto handler) {
+          OnCancelled([handler = std::move(handler)]() mutable {
+            auto executor = asio::get_associated_executor(handler);
+            asio::post(executor, std::move(handler));
+          });
+        },
+        token);
+  }
+
+  // gRPC's own context, for what Tandem does not wrap. Same thread rules as this object.
+  grpc::CallbackServerContext* grpc_context() const { return grpc_context_; }
+
+  // For Tandem: called once by the call's OnCancel reaction (a gRPC thread). Runs the pending
+  // cancellation callbacks, which only post work. Never blocks.
+  void MarkCancelled() ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  // Runs `callback` once the call is cancelled: at once, on this thread, if it already is;
+  // else on the gRPC thread that reports the cancellation. `callback` must never block.
+  void OnCancelled(absl::AnyInvocable<void() &&> callback) ABSL_LOCKS_EXCLUDED(mu_);
+
+  grpc::CallbackServerContext* const grpc_context_;
+  const std::string method_;
+
+  mutable absl::Mutex mu_;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<absl::AnyInvocable<void() &&>> on_cancelled_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace tandem
+
+#endif  // TANDEM_SERVER_SERVER_CONTEXT_H_

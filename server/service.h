@@ -1,0 +1,108 @@
+// Service registration: handler styles, per-method executor binding, and what generated code
+// hands to the server.
+//
+// A service implementation derives from the generated `FooTandem::Service<Impl>` and writes each
+// method of the .proto in exactly one handler style (see handler_blocking.h, handler_coroutine.h,
+// handler_callback.h). The style is read off the method's signature at compile time: no handler,
+// or handlers in two styles, for one method is a compile error that names the method. A method
+// the service deliberately leaves out is declared
+//     static constexpr tandem::NotImplemented MethodName{};
+// and answers UNIMPLEMENTED.
+//
+// Which executor runs each method is chosen when the server is built (ServiceOptions::Bind), not
+// in the handler, so moving a method between executors touches neither the handler nor the client.
+#ifndef TANDEM_SERVER_SERVICE_H_
+#define TANDEM_SERVER_SERVICE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/strings/string_view.h"
+#include "executors/coroutine_loop.h"
+#include "executors/executor.h"
+#include "grpcpp/impl/codegen/service_type.h"
+
+namespace tandem {
+
+// How a handler is written. Read off its signature; never declared by hand.
+enum class HandlerStyle {
+  kBlocking,        // returns grpc::Status; may block; runs on a thread pool
+  kCoroutine,       // returns Task<grpc::Status>; runs on a coroutine loop
+  kCallback,        // gets a responder and finishes it later, from any thread
+  kNotImplemented,  // declared tandem::NotImplemented: answers UNIMPLEMENTED
+};
+
+absl::string_view HandlerStyleName(HandlerStyle style);
+
+// Declares a method the service does not implement (see the top of this file).
+struct NotImplemented {};
+
+// Per-service choices made when the server is built.
+class ServiceOptions {
+ public:
+  // Runs `method` (its name in the .proto, e.g. "SayHello") on `executor`. Checked when the server
+  // starts: an unknown method, or an executor that cannot run the method's handler style (a
+  // blocking handler on a coroutine loop or inline), fails BuildAndStart with a message naming it.
+  ServiceOptions& Bind(std::string method, std::shared_ptr<Executor> executor) {
+    bindings_[std::move(method)] = std::move(executor);
+    return *this;
+  }
+
+  const std::map<std::string, std::shared_ptr<Executor>>& bindings() const { return bindings_; }
+
+ private:
+  std::map<std::string, std::shared_ptr<Executor>> bindings_;
+};
+
+// Counters of one method, since the server started. Thread-safe to read at any time.
+struct MethodStats {
+  std::string method;  // "/package.Service/Method"
+  HandlerStyle style;
+  std::string executor;
+  uint64_t started = 0;
+  uint64_t finished_ok = 0;
+  uint64_t finished_error = 0;  // any non-OK status, including rejections and exceptions
+  uint64_t rejected = 0;        // the executor refused the call: RESOURCE_EXHAUSTED
+  uint64_t exceptions = 0;      // the handler threw: INTERNAL
+};
+
+namespace server_internal {
+
+// One method of one registered service, as the server runs it. Owned by the Server; outlives
+// every call to the method. Counters are updated from any thread.
+struct MethodBinding {
+  std::string full_name;  // "/package.Service/Method"
+  HandlerStyle style = HandlerStyle::kNotImplemented;
+  std::shared_ptr<Executor> executor;
+  CoroutineLoop* loop = nullptr;  // `executor`, when the style is kCoroutine
+
+  std::atomic<uint64_t> started{0};
+  std::atomic<uint64_t> finished_ok{0};
+  std::atomic<uint64_t> finished_error{0};
+  std::atomic<uint64_t> rejected{0};
+  std::atomic<uint64_t> exceptions{0};
+};
+
+struct MethodInfo {
+  absl::string_view name;  // as in the .proto
+  HandlerStyle style;
+};
+
+// What generated code gives ServerBuilder::RegisterService.
+struct ServiceDefinition {
+  absl::string_view full_name;  // "package.Service"
+  std::vector<MethodInfo> methods;
+  // Makes gRPC's callback service for the implementation; `bindings` parallels `methods`.
+  absl::AnyInvocable<std::unique_ptr<grpc::Service>(std::vector<MethodBinding*> bindings)>
+      make_grpc_service;
+};
+
+}  // namespace server_internal
+}  // namespace tandem
+
+#endif  // TANDEM_SERVER_SERVICE_H_

@@ -1,0 +1,366 @@
+#include "tools/protoc-gen-tandem/generator.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/compiler/cpp/names.h"
+#include "google/protobuf/io/printer.h"
+#include "google/protobuf/io/zero_copy_stream.h"
+
+namespace tandem::codegen {
+namespace {
+
+using google::protobuf::FileDescriptor;
+using google::protobuf::MethodDescriptor;
+using google::protobuf::ServiceDescriptor;
+using google::protobuf::SourceLocation;
+using google::protobuf::compiler::GeneratorContext;
+using google::protobuf::io::Printer;
+using Vars = std::map<std::string, std::string>;
+
+// "foo/bar.proto" -> "foo/bar".
+std::string StripProto(const std::string& filename) {
+  return std::string(absl::StripSuffix(filename, ".proto"));
+}
+
+// "a.b.c" -> "a::b::c".
+std::string PackageNamespace(const FileDescriptor& file) {
+  return absl::StrReplaceAll(file.package(), {{".", "::"}});
+}
+
+std::string HeaderGuard(const FileDescriptor& file) {
+  std::string guard = absl::StrCat(StripProto(file.name()), "_TANDEM_H_");
+  for (char& c : guard) c = absl::ascii_isalnum(c) ? absl::ascii_toupper(c) : '_';
+  return guard;
+}
+
+// The .proto's own comment on `descriptor`, as C++ comment lines (empty if none).
+template <class Descriptor>
+std::string ProtoComment(const Descriptor& descriptor, absl::string_view indent) {
+  SourceLocation location;
+  if (!descriptor.GetSourceLocation(&location)) return "";
+  std::string text(absl::StripTrailingAsciiWhitespace(location.leading_comments));
+  if (text.empty()) return "";
+  std::string out;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    absl::StrAppend(&out, indent, "//", line, "\n");
+  }
+  return out;
+}
+
+Vars MethodVars(const ServiceDescriptor& service, const MethodDescriptor& method, int index) {
+  using google::protobuf::compiler::cpp::QualifiedClassName;
+  return {
+      {"service", service.name()},
+      {"service_full", service.full_name()},
+      {"grpc_service", absl::StrCat("::", absl::StrReplaceAll(service.full_name(), {{".", "::"}}))},
+      {"method", method.name()},
+      {"index", absl::StrCat(index)},
+      {"request", QualifiedClassName(method.input_type())},
+      {"response", QualifiedClassName(method.output_type())},
+  };
+}
+
+void PrintServiceDeclaration(Printer& p, const ServiceDescriptor& service) {
+  Vars vars = {{"service", service.name()}, {"service_full", service.full_name()}};
+  p.Print(ProtoComment(service, "").c_str());
+  p.Print(vars,
+          "// Tandem server base and client for the service $service_full$.\n"
+          "//\n"
+          "// Server: derive `class My$service$ : public $service$Tandem::Service<My$service$>`\n"
+          "// and write each method in the handler style that suits it (server/handler_*.h).\n"
+          "// Client: `$service$Tandem::Client client(channel);` gives each method as a blocking\n"
+          "// call, an Async call taking an Asio completion token, and a Co call to co_await.\n"
+          "struct $service$Tandem {\n"
+          "  static constexpr char kServiceName[] = \"$service_full$\";\n"
+          "  template <class Impl>\n"
+          "  class Service;\n"
+          "  class Client;\n"
+          "};\n\n");
+}
+
+void PrintServerBase(Printer& p, const ServiceDescriptor& service) {
+  Vars vars = {{"service", service.name()},
+               {"service_full", service.full_name()},
+               {"grpc_service",
+                absl::StrCat("::", absl::StrReplaceAll(service.full_name(), {{".", "::"}}))}};
+  p.Print(vars,
+          "// The server base of $service_full$. Impl writes each method as exactly one of:\n"
+          "//   blocking:  grpc::Status M(tandem::ServerContext&, const Req&, Resp*);\n"
+          "//   coroutine: tandem::Task<grpc::Status> M(tandem::ServerContext&, const Req&, "
+          "Resp*);\n"
+          "//   callback:  void M(tandem::ServerContext&, const Req&, "
+          "tandem::UnaryResponder<Resp>);\n"
+          "// or declares `static constexpr tandem::NotImplemented M{};`. Handlers are public,\n"
+          "// non-const member functions. Anything else fails to compile, naming the method,\n"
+          "// where the service is registered with tandem::ServerBuilder.\n"
+          "template <class Impl>\n"
+          "class $service$Tandem::Service {\n"
+          " public:\n"
+          "  // Describes the service to tandem::ServerBuilder::RegisterService.\n"
+          "  ::tandem::server_internal::ServiceDefinition TandemDefinition() {\n"
+          "    return {\n"
+          "        kServiceName,\n"
+          "        {\n");
+  p.Indent();
+  p.Indent();
+  p.Indent();
+  p.Indent();
+  for (int i = 0; i < service.method_count(); ++i) {
+    p.Print(MethodVars(service, *service.method(i), i),
+            "{\"$method$\", TandemStyleOf$method$()},\n");
+  }
+  p.Outdent();
+  p.Outdent();
+  p.Outdent();
+  p.Outdent();
+  p.Print(vars,
+          "        },\n"
+          "        [this](std::vector<::tandem::server_internal::MethodBinding*> bindings)\n"
+          "            -> std::unique_ptr<::grpc::Service> {\n"
+          "          return std::make_unique<TandemGrpcAdapter>(static_cast<Impl*>(this),\n"
+          "                                                     std::move(bindings));\n"
+          "        }};\n"
+          "  }\n"
+          "\n"
+          " protected:\n"
+          "  Service() = default;\n"
+          "  ~Service() = default;\n"
+          "\n"
+          " private:\n");
+  for (int i = 0; i < service.method_count(); ++i) {
+    const MethodDescriptor& method = *service.method(i);
+    p.Print(
+        MethodVars(service, method, i),
+        "  // The handler style of Impl::$method$, read off its signature.\n"
+        "  static consteval ::tandem::HandlerStyle TandemStyleOf$method$() {\n"
+        "    constexpr bool kBlocking = requires {\n"
+        "      static_cast<::tandem::BlockingUnaryHandler<Impl, $request$, $response$>>(\n"
+        "          &Impl::$method$);\n"
+        "    };\n"
+        "    constexpr bool kCoroutine = requires {\n"
+        "      static_cast<::tandem::CoroutineUnaryHandler<Impl, $request$, $response$>>(\n"
+        "          &Impl::$method$);\n"
+        "    };\n"
+        "    constexpr bool kCallback = requires {\n"
+        "      static_cast<::tandem::CallbackUnaryHandler<Impl, $request$, $response$>>(\n"
+        "          &Impl::$method$);\n"
+        "    };\n"
+        "    constexpr bool kNotImplemented = requires {\n"
+        "      requires std::is_same_v<std::remove_cv_t<decltype(Impl::$method$)>,\n"
+        "                              ::tandem::NotImplemented>;\n"
+        "    };\n"
+        "    static_assert(kBlocking || kCoroutine || kCallback || kNotImplemented,\n"
+        "                  \"$service_full$/$method$ has no handler: write $method$ in one \"\n"
+        "                  \"handler style (see server/handler_*.h) or declare \"\n"
+        "                  \"`static constexpr tandem::NotImplemented $method${};`\");\n"
+        "    static_assert(kBlocking + kCoroutine + kCallback + kNotImplemented == 1,\n"
+        "                  \"$service_full$/$method$ has handlers in more than one style: \"\n"
+        "                  \"keep exactly one\");\n"
+        "    return ::tandem::server_internal::StyleOf(kBlocking, kCoroutine, kCallback);\n"
+        "  }\n"
+        "\n");
+  }
+  p.Print(vars,
+          "  // gRPC's callback service for $service_full$. gRPC calls its methods on its\n"
+          "  // dispatch threads; each one only starts the call in the handler's style and\n"
+          "  // returns: user code never runs here (unless bound inline).\n"
+          "  class TandemGrpcAdapter final : public $grpc_service$::CallbackService {\n"
+          "   public:\n"
+          "    TandemGrpcAdapter(Impl* impl,\n"
+          "                      std::vector<::tandem::server_internal::MethodBinding*> "
+          "bindings)\n"
+          "        : impl_(impl), bindings_(std::move(bindings)) {}\n"
+          "\n");
+  for (int i = 0; i < service.method_count(); ++i) {
+    p.Print(MethodVars(service, *service.method(i), i),
+            "    ::grpc::ServerUnaryReactor* $method$(::grpc::CallbackServerContext* context,\n"
+            "                                         const $request$* request,\n"
+            "                                         $response$* response) override {\n"
+            "      return ::tandem::server_internal::StartUnary<TandemStyleOf$method$()>(\n"
+            "          *bindings_[$index$], context, request, response,\n"
+            "          [impl = impl_](auto&&... args) -> decltype(auto) {\n"
+            "            return impl->$method$(std::forward<decltype(args)>(args)...);\n"
+            "          });\n"
+            "    }\n"
+            "\n");
+  }
+  p.Print(vars,
+          "   private:\n"
+          "    Impl* const impl_;\n"
+          "    // One per method, in .proto order; owned by the tandem::Server.\n"
+          "    const std::vector<::tandem::server_internal::MethodBinding*> bindings_;\n"
+          "  };\n"
+          "};\n\n");
+}
+
+void PrintClient(Printer& p, const ServiceDescriptor& service) {
+  Vars vars = {{"service", service.name()},
+               {"service_full", service.full_name()},
+               {"grpc_service",
+                absl::StrCat("::", absl::StrReplaceAll(service.full_name(), {{".", "::"}}))}};
+  p.Print(vars,
+          "// The client of $service_full$. Thread-safe: share one per channel.\n"
+          "class $service$Tandem::Client {\n"
+          " public:\n"
+          "  explicit Client(std::shared_ptr<::grpc::ChannelInterface> channel);\n"
+          "\n");
+  for (int i = 0; i < service.method_count(); ++i) {
+    const MethodDescriptor& method = *service.method(i);
+    p.Print(ProtoComment(method, "  ").c_str());
+    p.Print(MethodVars(service, method, i),
+            "  // $method$, blocking: waits for the reply on the calling thread. Not for gRPC\n"
+            "  // callback threads or coroutine loops.\n"
+            "  ::absl::StatusOr<$response$> $method$(\n"
+            "      const $request$& request, const ::tandem::CallOptions& options = {});\n"
+            "\n"
+            "  // $method$, async: returns at once; `token` gets absl::StatusOr<$response$>.\n"
+            "  // A plain callback runs on a gRPC thread and must not block; asio::use_awaitable\n"
+            "  // resumes on the coroutine's executor; asio::use_future makes a future.\n"
+            "  template <class CompletionToken>\n"
+            "  auto Async$method$(const $request$& request, const ::tandem::CallOptions& "
+            "options,\n"
+            "                   CompletionToken&& token) {\n"
+            "    return ::tandem::client_internal::AsyncUnaryCall<$response$>(\n"
+            "        TandemStart$method${stub_.get()}, request, options,\n"
+            "        std::forward<CompletionToken>(token));\n"
+            "  }\n"
+            "\n"
+            "  // $method$, coroutine: `co_await client.Co$method$(request)`.\n"
+            "  ::tandem::Task<::absl::StatusOr<$response$>> Co$method$(\n"
+            "      const $request$& request, const ::tandem::CallOptions& options = {}) {\n"
+            "    return Async$method$(request, options, ::asio::use_awaitable);\n"
+            "  }\n"
+            "\n");
+  }
+  p.Print(vars,
+          "  // gRPC's own stub, for what Tandem does not wrap.\n"
+          "  $grpc_service$::Stub* grpc_stub() { return stub_.get(); }\n"
+          "\n"
+          " private:\n");
+  for (int i = 0; i < service.method_count(); ++i) {
+    p.Print(MethodVars(service, *service.method(i), i),
+            "  // Begins $method$ on gRPC's callback API; `on_done` runs on a gRPC thread.\n"
+            "  struct TandemStart$method$ {\n"
+            "    $grpc_service$::Stub* stub;\n"
+            "    void operator()(::grpc::ClientContext* context, const $request$* request,\n"
+            "                    $response$* response,\n"
+            "                    std::function<void(::grpc::Status)> on_done) const {\n"
+            "      stub->async()->$method$(context, request, response, std::move(on_done));\n"
+            "    }\n"
+            "  };\n");
+  }
+  p.Print(vars,
+          "\n"
+          "  std::unique_ptr<$grpc_service$::Stub> stub_;\n"
+          "};\n\n");
+}
+
+void PrintClientDefinitions(Printer& p, const ServiceDescriptor& service) {
+  Vars vars = {{"service", service.name()},
+               {"grpc_service",
+                absl::StrCat("::", absl::StrReplaceAll(service.full_name(), {{".", "::"}}))}};
+  p.Print(vars,
+          "$service$Tandem::Client::Client(std::shared_ptr<::grpc::ChannelInterface> channel)\n"
+          "    : stub_($grpc_service$::NewStub(std::move(channel))) {}\n\n");
+  for (int i = 0; i < service.method_count(); ++i) {
+    p.Print(MethodVars(service, *service.method(i), i),
+            "::absl::StatusOr<$response$> $service$Tandem::Client::$method$(\n"
+            "    const $request$& request, const ::tandem::CallOptions& options) {\n"
+            "  return ::tandem::client_internal::BlockingUnaryCall<$response$>(\n"
+            "      TandemStart$method${stub_.get()}, request, options);\n"
+            "}\n\n");
+  }
+}
+
+void OpenNamespace(Printer& p, const FileDescriptor& file) {
+  if (!file.package().empty()) p.Print("namespace $ns$ {\n\n", "ns", PackageNamespace(file));
+}
+
+void CloseNamespace(Printer& p, const FileDescriptor& file) {
+  if (!file.package().empty()) p.Print("}  // namespace $ns$\n", "ns", PackageNamespace(file));
+}
+
+// Tandem handles unary methods; streaming ones are refused with a message naming them.
+bool CheckMethods(const FileDescriptor& file, std::string* error) {
+  for (int s = 0; s < file.service_count(); ++s) {
+    const ServiceDescriptor& service = *file.service(s);
+    for (int m = 0; m < service.method_count(); ++m) {
+      const MethodDescriptor& method = *service.method(m);
+      if (method.client_streaming() || method.server_streaming()) {
+        *error = absl::StrCat("protoc-gen-tandem: ", method.full_name(),
+                              " is a streaming method; this version of Tandem generates unary "
+                              "methods only");
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool TandemGenerator::Generate(const FileDescriptor* file, const std::string& /*parameter*/,
+                               GeneratorContext* context, std::string* error) const {
+  if (!CheckMethods(*file, error)) return false;
+  const std::string base = StripProto(file->name());
+  const Vars file_vars = {{"proto", file->name()}, {"base", base}, {"guard", HeaderGuard(*file)}};
+
+  {
+    std::unique_ptr<google::protobuf::io::ZeroCopyOutputStream> out(
+        context->Open(base + ".tandem.h"));
+    Printer p(out.get(), '$');
+    p.Print(file_vars,
+            "// Generated by protoc-gen-tandem from $proto$. Do not edit.\n"
+            "#ifndef $guard$\n"
+            "#define $guard$\n"
+            "\n"
+            "#include <functional>\n"
+            "#include <memory>\n"
+            "#include <type_traits>\n"
+            "#include <utility>\n"
+            "#include <vector>\n"
+            "\n"
+            "#include \"$base$.grpc.pb.h\"\n"
+            "#include \"$base$.pb.h\"\n"
+            "#include \"absl/status/statusor.h\"\n"
+            "#include \"asio/use_awaitable.hpp\"\n"
+            "#include \"client/call_options.h\"\n"
+            "#include \"client/unary_call.h\"\n"
+            "#include \"executors/task.h\"\n"
+            "#include \"server/internal/start_unary.h\"\n"
+            "#include \"server/service.h\"\n"
+            "\n");
+    OpenNamespace(p, *file);
+    for (int s = 0; s < file->service_count(); ++s) {
+      PrintServiceDeclaration(p, *file->service(s));
+      PrintServerBase(p, *file->service(s));
+      PrintClient(p, *file->service(s));
+    }
+    CloseNamespace(p, *file);
+    p.Print(file_vars, "\n#endif  // $guard$\n");
+  }
+  {
+    std::unique_ptr<google::protobuf::io::ZeroCopyOutputStream> out(
+        context->Open(base + ".tandem.cc"));
+    Printer p(out.get(), '$');
+    p.Print(file_vars,
+            "// Generated by protoc-gen-tandem from $proto$. Do not edit.\n"
+            "#include \"$base$.tandem.h\"\n"
+            "\n");
+    OpenNamespace(p, *file);
+    for (int s = 0; s < file->service_count(); ++s) PrintClientDefinitions(p, *file->service(s));
+    CloseNamespace(p, *file);
+  }
+  return true;
+}
+
+}  // namespace tandem::codegen
