@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -24,6 +25,7 @@
 #include "asio/associated_executor.hpp"
 #include "asio/async_result.hpp"
 #include "asio/post.hpp"
+#include "asio/system_executor.hpp"
 #include "grpcpp/server_context.h"
 
 namespace tandem {
@@ -67,15 +69,21 @@ class ServerContext {
 
   // Completes, with signature void(), when the call is cancelled. With `asio::use_awaitable`:
   //   co_await context.AsyncWaitCancelled(asio::use_awaitable);
-  // The completion runs on the token's associated executor (a coroutine resumes on its loop).
-  // A wait still pending when the call ends is abandoned: its handler is destroyed, not run.
+  // A completion with an executor of its own (a coroutine) is posted there; a plain callback
+  // runs on the gRPC thread that reports the cancellation, or at once if the call already is
+  // cancelled, and must never block. A wait still pending when the call ends is abandoned: its
+  // handler is destroyed, not run.
   template <class CompletionToken>
   auto AsyncWaitCancelled(CompletionToken&& token) {
     return asio::async_initiate<CompletionToken, void()>(
         [this](auto handler) {
           OnCancelled([handler = std::move(handler)]() mutable {
             auto executor = asio::get_associated_executor(handler);
-            asio::post(executor, std::move(handler));
+            if constexpr (std::is_same_v<decltype(executor), asio::system_executor>) {
+              std::move(handler)();
+            } else {
+              asio::post(executor, std::move(handler));
+            }
           });
         },
         token);

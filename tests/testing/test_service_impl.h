@@ -1,0 +1,75 @@
+// TestServiceImpl: tandem.testing.TestService with the same behaviour in every handler style.
+//
+// The request's action steers each call (see proto/test_service.proto). Tests drive it through
+// every method, and so through every handler style and executor, with one set of cases.
+//
+// Threads: handlers run where their style puts them. The test controls (Release, WaitFor*) are
+// thread-safe and are called from the test's thread.
+#ifndef TANDEM_TESTS_TESTING_TEST_SERVICE_IMPL_H_
+#define TANDEM_TESTS_TESTING_TEST_SERVICE_IMPL_H_
+
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "asio/executor_work_guard.hpp"
+#include "asio/io_context.hpp"
+#include "proto/test_service.tandem.h"
+#include "server/handler_blocking.h"
+#include "server/handler_callback.h"
+#include "server/handler_coroutine.h"
+
+namespace tandem::testing {
+
+class TestServiceImpl final : public TestServiceTandem::Service<TestServiceImpl> {
+ public:
+  TestServiceImpl();
+  // Releases blocked handlers; the server must be shut down first.
+  ~TestServiceImpl();
+
+  grpc::Status Blocking(ServerContext& context, const TestRequest& request, TestReply* reply);
+  Task<grpc::Status> Coroutine(ServerContext& context, const TestRequest& request,
+                               TestReply* reply);
+  void Callback(ServerContext& context, const TestRequest& request,
+                UnaryResponder<TestReply> responder);
+  void CallbackOnPool(ServerContext& context, const TestRequest& request,
+                      UnaryResponder<TestReply> responder);
+  static constexpr NotImplemented Unimplemented{};
+
+  // Lets every BLOCK handler, present and future, finish.
+  void Release() ABSL_LOCKS_EXCLUDED(mu_);
+  // Waits until `count` handlers are inside a waiting action (WAIT_FOR_CANCEL, BLOCK,
+  // RENDEZVOUS) at once; false on timeout.
+  bool WaitForHandlersWaiting(int count, absl::Duration timeout) ABSL_LOCKS_EXCLUDED(mu_);
+  // Waits until handlers have seen `count` cancellations in all; false on timeout.
+  bool WaitForCancellationsSeen(int count, absl::Duration timeout) ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  // The outcome of the actions every style handles the same way, or nullopt for the actions a
+  // style must handle its own way.
+  std::optional<grpc::Status> RunImmediateAction(ServerContext& context,
+                                                 const TestRequest& request, TestReply* reply,
+                                                 absl::string_view style);
+  void CallbackStyle(ServerContext& context, const TestRequest& request,
+                     UnaryResponder<TestReply> responder, absl::string_view style);
+  void EnterWait() ABSL_LOCKS_EXCLUDED(mu_);
+  void ExitWait(bool saw_cancellation) ABSL_LOCKS_EXCLUDED(mu_);
+
+  absl::Mutex mu_;
+  int waiting_ ABSL_GUARDED_BY(mu_) = 0;
+  int rendezvous_arrived_ ABSL_GUARDED_BY(mu_) = 0;
+  int cancellations_seen_ ABSL_GUARDED_BY(mu_) = 0;
+  bool released_ ABSL_GUARDED_BY(mu_) = false;
+
+  // Timers for callback handlers that finish later, from another thread.
+  asio::io_context timers_;
+  asio::executor_work_guard<asio::io_context::executor_type> timers_work_;
+  std::thread timers_thread_;
+};
+
+}  // namespace tandem::testing
+
+#endif  // TANDEM_TESTS_TESTING_TEST_SERVICE_IMPL_H_
