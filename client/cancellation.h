@@ -26,9 +26,9 @@ class ClientCancellation {
   void Cancel() ABSL_LOCKS_EXCLUDED(mu_);
   bool cancelled() const ABSL_LOCKS_EXCLUDED(mu_);
 
-  // For Tandem's client calls: registers a started call. Its context must be kept alive by
-  // `context`'s owner for as long as the call runs; a weak pointer is all this keeps, so a
-  // finished call needs no unregistering.
+  // For Tandem's client calls: registers a call before it starts (gRPC applies a cancellation
+  // made before the start as the call starts). A weak pointer is all this keeps, so a finished
+  // call needs no unregistering.
   void Attach(std::weak_ptr<grpc::ClientContext> context) ABSL_LOCKS_EXCLUDED(mu_);
 
  private:

@@ -2,10 +2,12 @@
 //
 // One result convention for all three: absl::StatusOr<Response>, OK with the reply or the
 // call's status (gRPC codes map one to one onto absl::StatusCode).
-//   - Blocking:    parks the calling thread until the reply comes.
+//   - Blocking:    waits until the reply comes: on a fiber (a FiberPool) it suspends only the
+//                  fiber, anywhere else it parks the thread.
 //   - Async:       takes an Asio completion token. A plain callback runs on the gRPC thread that
 //                  completes the call, so it must never block; asio::use_awaitable resumes the
-//                  coroutine on its own executor; asio::use_future gives a std::future.
+//                  coroutine on its own executor; asio::use_future gives a std::future;
+//                  tandem::use_future gives a tandem::Future, whose get() suspends only a fiber.
 //   - Coroutine:   the async form with asio::use_awaitable.
 // Generated clients call these with a `start` function that begins the call on gRPC's callback
 // API: start(context, request, response, on_done) with on_done(grpc::Status).
@@ -14,19 +16,17 @@
 
 #include <functional>
 #include <memory>
-#include <type_traits>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/notification.h"
 #include "asio/associated_executor.hpp"
 #include "asio/async_result.hpp"
 #include "asio/executor_work_guard.hpp"
-#include "asio/post.hpp"
-#include "asio/system_executor.hpp"
 #include "client/call_options.h"
 #include "client/status.h"
+#include "executors/completion.h"
+#include "executors/event.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
 
@@ -34,8 +34,9 @@ namespace tandem {
 
 namespace client_internal {
 
-// Waits for the call on the calling thread. Never call it on a gRPC callback thread or a
-// coroutine loop: it would hold that thread for the whole call.
+// Waits for the call: on a fiber, suspends the fiber; elsewhere, blocks the calling thread. Never
+// call it on a gRPC callback thread or a coroutine loop: it would hold that thread for the whole
+// call.
 template <class Response, class Request, class Start>
 absl::StatusOr<Response> BlockingUnaryCall(Start start, const Request& request,
                                            const CallOptions& options) {
@@ -43,15 +44,16 @@ absl::StatusOr<Response> BlockingUnaryCall(Start start, const Request& request,
   options.ApplyTo(*context);
   Response response;
   grpc::Status status;
-  // Notification's destructor waits out a Notify still running, so leaving this frame as soon
-  // as the wait ends is safe.
-  absl::Notification done;
+  // Event's destructor waits out a Notify still running, so leaving this frame as soon as the
+  // wait ends is safe.
+  Event done;
+  // Attached before the start: a cancellation that came first cancels the call as it starts.
+  if (options.cancellation()) options.cancellation()->Attach(context);
   start(context.get(), &request, &response, [&](grpc::Status result) {
     status = std::move(result);
     done.Notify();
   });
-  if (options.cancellation()) options.cancellation()->Attach(context);
-  done.WaitForNotification();
+  done.Wait();
   if (!status.ok()) return ToAbslStatus(status);
   return response;
 }
@@ -65,11 +67,11 @@ class AsyncUnaryOp {
   static void Begin(Start& start, Request request, const CallOptions& options, Handler handler) {
     auto* op = new AsyncUnaryOp(std::move(request), std::move(handler));
     options.ApplyTo(*op->context_);
-    std::weak_ptr<grpc::ClientContext> context = op->context_;
+    // Attached before the start: a cancellation that came first cancels the call as it starts.
+    if (options.cancellation()) options.cancellation()->Attach(op->context_);
     // After this, `op` may be deleted at any moment by its completion.
     start(op->context_.get(), &op->request_, &op->response_,
           [op](grpc::Status status) { op->Complete(std::move(status)); });
-    if (options.cancellation()) options.cancellation()->Attach(std::move(context));
   }
 
  private:
@@ -79,20 +81,12 @@ class AsyncUnaryOp {
         handler_(std::move(handler)),
         work_(asio::make_work_guard(asio::get_associated_executor(handler_))) {}
 
-  // Runs on a gRPC callback thread: never blocks. A handler with an executor of its own (a
-  // coroutine, a strand) is posted there; a plain callback runs here.
+  // Runs on a gRPC callback thread: never blocks (see CompleteOnItsExecutor).
   void Complete(grpc::Status status) {
     std::unique_ptr<AsyncUnaryOp> self(this);
     absl::StatusOr<Response> result =
         status.ok() ? absl::StatusOr<Response>(std::move(response_)) : ToAbslStatus(status);
-    auto executor = asio::get_associated_executor(handler_);
-    if constexpr (std::is_same_v<decltype(executor), asio::system_executor>) {
-      std::move(handler_)(std::move(result));
-    } else {
-      asio::post(executor, [handler = std::move(handler_), result = std::move(result)]() mutable {
-        std::move(handler)(std::move(result));
-      });
-    }
+    CompleteOnItsExecutor(std::move(handler_), std::move(result));
   }
 
   std::shared_ptr<grpc::ClientContext> context_;  // shared: ClientCancellation holds a weak_ptr

@@ -2,7 +2,8 @@
 //
 // An executor accepts tasks and runs them on threads (or a loop) that it owns. Tandem binds every
 // method of a service to one executor; the gRPC dispatch path only ever calls `TryPost`, so this
-// interface is the line between gRPC's threads and user code.
+// interface is the line between gRPC's threads and user code. Each task may carry a priority and
+// a label (PostOptions): the label names the work in the watchdog's reports (executors/watchdog.h).
 //
 // Threads: every member is thread-safe. `TryPost` never blocks and never runs the task on the
 // caller's thread, except on the `InlineExecutor`, whose whole point is to do exactly that.
@@ -17,10 +18,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "executors/work_label.h"
 
 namespace tandem {
 
@@ -28,11 +31,31 @@ namespace tandem {
 // this when it starts: blocking code needs a kind that may block.
 enum class ExecutorKind {
   kThreadPool,     // OS threads; tasks may block.
+  kFiberPool,      // fibers on a few OS threads; tasks may wait at Tandem's blocking points.
   kCoroutineLoop,  // an event loop; runs coroutines, tasks must never block.
   kInline,         // the posting thread itself (a gRPC callback thread); tasks must never block.
 };
 
 absl::string_view ExecutorKindName(ExecutorKind kind);
+
+// Which queued work an executor starts first. Idle work starts only when no high or normal work
+// is waiting to run (as an idle callback does in GLib's main loop); under a steady flood of normal
+// work it waits for the flood to end. What "waiting" covers depends on the executor: see each.
+enum class Priority {
+  kHigh,
+  kNormal,
+  kIdle,
+};
+
+absl::string_view PriorityName(Priority priority);
+
+// How to run one posted task.
+struct PostOptions {
+  Priority priority = Priority::kNormal;
+  // What the watchdog names if the task holds its thread too long; null for unlabelled work.
+  // Must outlive the task.
+  const WorkLabel* label = nullptr;
+};
 
 // A snapshot of an executor's load. Counters are cumulative since construction.
 struct ExecutorStats {
@@ -55,7 +78,9 @@ class Executor {
 
   // Queues `task` and returns at once. Returns false, and destroys `task` without running it, when
   // the queue is full or the executor is shutting down. Thread-safe; never blocks.
-  virtual bool TryPost(Task task) = 0;
+  virtual bool TryPost(Task task, PostOptions options) = 0;
+  // The same, at normal priority and unlabelled.
+  bool TryPost(Task task) { return TryPost(std::move(task), PostOptions()); }
 
   virtual ExecutorStats stats() const = 0;
 
@@ -65,7 +90,9 @@ class Executor {
 };
 
 // Runs each task at once on the thread that posts it. Bound to a callback-style method, this runs
-// the handler on gRPC's callback thread: only for handlers that never block.
+// the handler on gRPC's callback thread: only for handlers that never block. Nothing queues, so
+// priorities change nothing. The watchdog reports a task that holds the posting thread for longer
+// than the watchdog threshold (default 100 ms).
 class InlineExecutor final : public Executor {
  public:
   // The process-wide instance. Never destroyed.
@@ -73,14 +100,20 @@ class InlineExecutor final : public Executor {
 
   absl::string_view name() const override { return "inline"; }
   ExecutorKind kind() const override { return ExecutorKind::kInline; }
-  bool TryPost(Task task) override;
+  using Executor::TryPost;
+  bool TryPost(Task task, PostOptions options) override;
   ExecutorStats stats() const override;
   void ShutdownAndWait() override {}
+
+  // Applies to tasks posted from now on; absl::InfiniteDuration() stops watching. Thread-safe.
+  void SetWatchdogThreshold(absl::Duration threshold);
+  absl::Duration watchdog_threshold() const;
 
  private:
   InlineExecutor() = default;
   std::atomic<uint64_t> completed_{0};
   std::atomic<size_t> in_flight_{0};
+  std::atomic<int64_t> watchdog_threshold_ns_{absl::ToInt64Nanoseconds(absl::Milliseconds(100))};
 };
 
 }  // namespace tandem

@@ -4,13 +4,19 @@
 // it runs, sleeps and waits included. Size the pool for the number of calls that may block at once.
 //
 // Threads: TryPost, stats and name are thread-safe and never block. Tasks start in the order they
-// were posted (one queue), and may finish in any order. ShutdownAndWait blocks until every queued
-// task has run; calling it from a pool thread deadlocks, and is checked.
+// were posted within a priority, higher priorities first: an idle task starts only when no high or
+// normal task is queued (once started, a task keeps its thread until it ends). Tasks may finish in
+// any order. ShutdownAndWait blocks until every queued task has run; calling it from a pool thread
+// deadlocks, and is checked.
+// Watchdog: a task that holds its thread past `watchdog_threshold` while other tasks wait for a
+// thread is reported (executors/watchdog.h): a starved pool, such as one whose handlers wait for
+// calls that only this same pool could serve.
 // Backpressure: when `max_queue` tasks are waiting, TryPost refuses further tasks instead of
 // growing the queue; the server turns a refusal into RESOURCE_EXHAUSTED for that call.
 #ifndef TANDEM_EXECUTORS_THREAD_POOL_H_
 #define TANDEM_EXECUTORS_THREAD_POOL_H_
 
+#include <array>
 #include <cstddef>
 #include <deque>
 #include <string>
@@ -31,6 +37,7 @@ class ThreadPool final : public Executor {
     std::string name = "tandem-pool";
     int threads = 16;
     size_t max_queue = 4096;
+    absl::Duration watchdog_threshold = absl::Seconds(1);
   };
 
   explicit ThreadPool(Options options);
@@ -42,7 +49,8 @@ class ThreadPool final : public Executor {
 
   absl::string_view name() const override { return options_.name; }
   ExecutorKind kind() const override { return ExecutorKind::kThreadPool; }
-  bool TryPost(Task task) override ABSL_LOCKS_EXCLUDED(mu_);
+  using Executor::TryPost;
+  bool TryPost(Task task, PostOptions options) override ABSL_LOCKS_EXCLUDED(mu_);
   ExecutorStats stats() const override { return stats_.Snapshot(); }
   void ShutdownAndWait() override ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -52,18 +60,20 @@ class ThreadPool final : public Executor {
   struct Queued {
     Task task;
     absl::Time posted_at;
+    const WorkLabel* label = nullptr;
   };
 
-  void RunWorker() ABSL_LOCKS_EXCLUDED(mu_);
+  void RunWorker(int index) ABSL_LOCKS_EXCLUDED(mu_);
   bool HasWorkOrStoppingLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return stopping_ || !queue_.empty();
+    return stopping_ || queued_count_ > 0;
   }
 
   const Options options_;
   executors_internal::StatsRecorder stats_;
 
   absl::Mutex mu_;
-  std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
+  std::array<std::deque<Queued>, 3> queues_ ABSL_GUARDED_BY(mu_);  // by Priority
+  size_t queued_count_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 
   // Written only by the constructor and ShutdownAndWait (which must not race each other).

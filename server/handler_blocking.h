@@ -3,8 +3,11 @@
 //   grpc::Status SayHello(tandem::ServerContext& context, const HelloRequest& request,
 //                         HelloReply* response);
 //
-// Runs on a thread-pool executor (the server's default pool unless bound elsewhere), never on a
-// gRPC thread, so it may block: sleep, lock, call other services. Returning ends the call: the
+// Runs on a thread pool (the server's default pool unless bound elsewhere) or a fiber pool, never
+// on a gRPC thread, so it may block: sleep, lock, call other services. On a FiberPool it runs as a
+// fiber, and Tandem's blocking points (executors/blocking.h: tandem::SleepFor, tandem::Mutex, the
+// blocking client calls...) suspend only the fiber; the same code blocks its thread on a
+// ThreadPool. Other blocking calls hold a fiber's whole thread. Returning ends the call: the
 // status goes to the client as is, with `response` if the status is OK. An exception ends the
 // call with INTERNAL and the exception's message.
 // `context`, `request` and `response` are valid until the handler returns.
@@ -21,9 +24,6 @@
 
 namespace tandem {
 
-template <class Impl, class Request, class Response>
-using BlockingUnaryHandler = grpc::Status (Impl::*)(ServerContext&, const Request&, Response*);
-
 namespace server_internal {
 
 // Starts a unary call whose handler is blocking: posts it to the method's executor and returns.
@@ -39,7 +39,7 @@ grpc::ServerUnaryReactor* StartBlockingUnary(MethodBinding& method,
         call->Finish(RunCatching(call->method(), [&] {
           return handler(call->context(), *request, response);
         }));
-      });
+      }, method.post_options());
   if (!posted) call->Finish(RejectedStatus(method));
   return call;
 }

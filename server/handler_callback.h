@@ -87,10 +87,6 @@ class UnaryResponder {
   int uncaught_at_start_;
 };
 
-template <class Impl, class Request, class Response>
-using CallbackUnaryHandler = void (Impl::*)(ServerContext&, const Request&,
-                                            UnaryResponder<Response>);
-
 namespace server_internal {
 
 // Starts a unary call whose handler is callback-style: runs it on the method's executor (inline
@@ -111,7 +107,7 @@ grpc::ServerUnaryReactor* StartCallbackUnary(MethodBinding& method,
         });
         if (!error.ok()) call->Finish(std::move(error));
         call->Unref();
-      });
+      }, method.post_options());
   if (!posted) {
     call->Finish(RejectedStatus(method));
     call->Unref();

@@ -24,10 +24,6 @@
 
 namespace tandem {
 
-template <class Impl, class Request, class Response>
-using CoroutineUnaryHandler = Task<grpc::Status> (Impl::*)(ServerContext&, const Request&,
-                                                           Response*);
-
 namespace server_internal {
 
 // The coroutine that runs one call on the loop: awaits the handler, then finishes the call.
@@ -55,7 +51,8 @@ grpc::ServerUnaryReactor* StartCoroutineUnary(MethodBinding& method,
                                               const Request* request, Response* response,
                                               Handler handler) {
   auto* call = new UnaryCall(method, grpc_context);
-  if (!method.loop->TrySpawn(RunCoroutineUnary(call, request, response, std::move(handler)))) {
+  if (!method.loop->TrySpawn(RunCoroutineUnary(call, request, response, std::move(handler)),
+                             method.post_options())) {
     call->Finish(RejectedStatus(method));
   }
   return call;

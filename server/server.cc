@@ -18,8 +18,8 @@ absl::Status CheckExecutorFits(absl::string_view method, HandlerStyle style,
   absl::string_view why;
   switch (style) {
     case HandlerStyle::kBlocking:
-      fits = kind == ExecutorKind::kThreadPool;
-      why = "a blocking handler needs an executor whose threads may block (a ThreadPool)";
+      fits = kind == ExecutorKind::kThreadPool || kind == ExecutorKind::kFiberPool;
+      why = "a blocking handler needs an executor where it may wait (a ThreadPool or FiberPool)";
       break;
     case HandlerStyle::kCoroutine:
       fits = kind == ExecutorKind::kCoroutineLoop;
@@ -73,6 +73,16 @@ std::vector<MethodStats> Server::method_stats() const {
     stats.finished_error = binding->finished_error.load(std::memory_order_relaxed);
     stats.rejected = binding->rejected.load(std::memory_order_relaxed);
     stats.exceptions = binding->exceptions.load(std::memory_order_relaxed);
+    stats.watchdog_reports = binding->label.watchdog_reports.load(std::memory_order_relaxed);
+    stats.stream_messages_written =
+        binding->stream_messages_written.load(std::memory_order_relaxed);
+    stats.max_queued_bytes = binding->max_queued_bytes.load(std::memory_order_relaxed);
+    const uint64_t handoffs = binding->write_handoffs.load(std::memory_order_relaxed);
+    if (handoffs > 0) {
+      stats.mean_write_handoff =
+          absl::Nanoseconds(binding->total_write_handoff_ns.load(std::memory_order_relaxed) /
+                            static_cast<int64_t>(handoffs));
+    }
     all.push_back(std::move(stats));
   }
   return all;
@@ -99,6 +109,11 @@ ServerBuilder& ServerBuilder::SetDefaultCoroutineLoop(std::shared_ptr<CoroutineL
 
 ServerBuilder& ServerBuilder::SetDefaultCallbackExecutor(std::shared_ptr<Executor> executor) {
   default_callback_ = std::move(executor);
+  return *this;
+}
+
+ServerBuilder& ServerBuilder::SetStreamLimits(StreamLimits limits) {
+  stream_limits_ = limits;
   return *this;
 }
 
@@ -142,11 +157,19 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
   for (Registration& registration : registrations_) {
     const server_internal::ServiceDefinition& service = registration.definition;
     auto bound = registration.options.bindings();
+    auto prioritized = registration.options.priorities();
     std::vector<server_internal::MethodBinding*> bindings;
     for (const server_internal::MethodInfo& method : service.methods) {
       auto binding = std::make_unique<server_internal::MethodBinding>();
       binding->full_name = absl::StrCat("/", service.full_name, "/", method.name);
       binding->style = method.style;
+      binding->label.name = binding->full_name;
+      auto priority = prioritized.find(std::string(method.name));
+      if (priority != prioritized.end()) {
+        binding->priority = priority->second;
+        prioritized.erase(priority);
+      }
+      binding->stream_limits = stream_limits_;
       auto chosen = bound.find(std::string(method.name));
       if (chosen != bound.end()) {
         if (chosen->second == nullptr) {
@@ -170,6 +193,11 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
       return absl::InvalidArgumentError(absl::StrCat(
           "service ", service.full_name, " has no method '", bound.begin()->first,
           "' (ServiceOptions::Bind takes the method's name as written in the .proto)"));
+    }
+    if (!prioritized.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "service ", service.full_name, " has no method '", prioritized.begin()->first,
+          "' (ServiceOptions::SetPriority takes the method's name as written in the .proto)"));
     }
     server->grpc_services_.push_back(registration.definition.make_grpc_service(bindings));
     grpc_builder_.RegisterService(server->grpc_services_.back().get());

@@ -97,6 +97,9 @@ class ServerBuilder {
   ServerBuilder& SetDefaultCallbackExecutor(std::shared_ptr<Executor> executor);
   ServerBuilder& SetDefaultThreadPoolOptions(ThreadPool::Options options);
 
+  // The write-queue bounds of every streaming call (see StreamLimits).
+  ServerBuilder& SetStreamLimits(StreamLimits limits);
+
   // gRPC's builder, for options Tandem does not wrap (message sizes, keepalive, ...). Register
   // services through RegisterService, not here.
   grpc::ServerBuilder& grpc_builder() { return grpc_builder_; }
@@ -119,6 +122,7 @@ class ServerBuilder {
   std::vector<std::shared_ptr<grpc::ServerCredentials>> credentials_;
   std::vector<Registration> registrations_;
   ThreadPool::Options default_pool_options_;
+  StreamLimits stream_limits_;
   std::shared_ptr<Executor> default_blocking_;
   std::shared_ptr<CoroutineLoop> default_loop_;
   std::shared_ptr<Executor> default_callback_;

@@ -23,22 +23,28 @@ std::optional<absl::string_view> ServerContext::FindClientMetadata(absl::string_
 }
 
 bool ServerContext::IsCancelled() const {
-  absl::MutexLock lock(&mu_);
-  return cancelled_;
+  {
+    absl::MutexLock lock(&mu_);
+    if (cancelled_) return true;
+  }
+  // gRPC knows first: a read that fails because of a cancellation may run before OnCancel.
+  return grpc_context_->IsCancelled();
 }
 
 bool ServerContext::WaitForCancellation(absl::Duration timeout) {
-  absl::MutexLock lock(&mu_);
-  return mu_.AwaitWithTimeout(absl::Condition(&cancelled_), timeout);
+  return cancelled_event_.WaitFor(timeout);
 }
 
 void ServerContext::MarkCancelled() {
   std::vector<absl::AnyInvocable<void() &&>> callbacks;
+  bool first;
   {
     absl::MutexLock lock(&mu_);
+    first = !cancelled_;
     cancelled_ = true;
     callbacks.swap(on_cancelled_);
   }
+  if (first) cancelled_event_.Notify();
   for (auto& callback : callbacks) std::move(callback)();
 }
 

@@ -13,7 +13,6 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -22,10 +21,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "asio/associated_executor.hpp"
 #include "asio/async_result.hpp"
-#include "asio/post.hpp"
-#include "asio/system_executor.hpp"
+#include "executors/completion.h"
+#include "executors/event.h"
 #include "grpcpp/server_context.h"
 
 namespace tandem {
@@ -63,8 +61,9 @@ class ServerContext {
   // A cancelled call's reply is dropped, so a handler may stop early. Thread-safe.
   bool IsCancelled() const ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Waits until the call is cancelled or `timeout` passes; true if cancelled. Blocks the calling
-  // thread: for blocking handlers only. Thread-safe.
+  // Waits until the call is cancelled or `timeout` passes; true if cancelled. For blocking
+  // handlers only: on a fiber it suspends only the fiber, on a thread it blocks the thread (see
+  // executors/blocking.h). Thread-safe.
   bool WaitForCancellation(absl::Duration timeout) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Completes, with signature void(), when the call is cancelled. With `asio::use_awaitable`:
@@ -78,12 +77,7 @@ class ServerContext {
     return asio::async_initiate<CompletionToken, void()>(
         [this](auto handler) {
           OnCancelled([handler = std::move(handler)]() mutable {
-            auto executor = asio::get_associated_executor(handler);
-            if constexpr (std::is_same_v<decltype(executor), asio::system_executor>) {
-              std::move(handler)();
-            } else {
-              asio::post(executor, std::move(handler));
-            }
+            CompleteOnItsExecutor(std::move(handler));
           });
         },
         token);
@@ -107,6 +101,8 @@ class ServerContext {
   mutable absl::Mutex mu_;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<absl::AnyInvocable<void() &&>> on_cancelled_ ABSL_GUARDED_BY(mu_);
+  // Notified with cancelled_: what WaitForCancellation waits on, as a fiber or a thread.
+  Event cancelled_event_;
 };
 
 }  // namespace tandem

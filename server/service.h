@@ -23,6 +23,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "executors/coroutine_loop.h"
 #include "executors/executor.h"
 #include "grpcpp/impl/codegen/service_type.h"
@@ -55,8 +56,27 @@ class ServiceOptions {
 
   const std::map<std::string, std::shared_ptr<Executor>>& bindings() const { return bindings_; }
 
+  // Runs `method`'s calls at `priority` on its executor (default Priority::kNormal): a high
+  // method's calls start before queued normal ones, an idle method's only when no high or normal
+  // work is waiting (see Priority in executors/executor.h). An unknown method fails BuildAndStart.
+  ServiceOptions& SetPriority(std::string method, Priority priority) {
+    priorities_[std::move(method)] = priority;
+    return *this;
+  }
+
+  const std::map<std::string, Priority>& priorities() const { return priorities_; }
+
  private:
   std::map<std::string, std::shared_ptr<Executor>> bindings_;
+  std::map<std::string, Priority> priorities_;
+};
+
+// Bounds on what one streaming call may hold in its write queue. A writer that would exceed them
+// waits (blocking), is suspended (coroutine) or is called back later (callback) until the client
+// has taken enough messages. A single message larger than max_queued_bytes is still sent, alone.
+struct StreamLimits {
+  size_t max_queued_messages = 64;
+  size_t max_queued_bytes = 256 * 1024;
 };
 
 // Counters of one method, since the server started. Thread-safe to read at any time.
@@ -69,6 +89,14 @@ struct MethodStats {
   uint64_t finished_error = 0;  // any non-OK status, including rejections and exceptions
   uint64_t rejected = 0;        // the executor refused the call: RESOURCE_EXHAUSTED
   uint64_t exceptions = 0;      // the handler threw: INTERNAL
+  // Times the watchdog saw one of the method's calls hold its thread past the executor's
+  // threshold (see executors/watchdog.h; the log names the thread and the time held).
+  uint64_t watchdog_reports = 0;
+  // Streaming methods: messages written, the most bytes any one call had queued, and the mean
+  // time a message waited in its call's queue before gRPC took it.
+  uint64_t stream_messages_written = 0;
+  size_t max_queued_bytes = 0;
+  absl::Duration mean_write_handoff = absl::ZeroDuration();
 };
 
 namespace server_internal {
@@ -80,13 +108,40 @@ struct MethodBinding {
   HandlerStyle style = HandlerStyle::kNotImplemented;
   std::shared_ptr<Executor> executor;
   CoroutineLoop* loop = nullptr;  // `executor`, when the style is kCoroutine
+  Priority priority = Priority::kNormal;
+  WorkLabel label;  // named full_name: what the watchdog reports, and its count
+
+  // How the method's work is posted to its executor.
+  PostOptions post_options() const { return {.priority = priority, .label = &label}; }
 
   std::atomic<uint64_t> started{0};
   std::atomic<uint64_t> finished_ok{0};
   std::atomic<uint64_t> finished_error{0};
   std::atomic<uint64_t> rejected{0};
   std::atomic<uint64_t> exceptions{0};
+
+  StreamLimits stream_limits;
+  std::atomic<uint64_t> stream_messages_written{0};
+  std::atomic<uint64_t> write_handoffs{0};
+  std::atomic<int64_t> total_write_handoff_ns{0};
+  std::atomic<size_t> max_queued_bytes{0};
+
+  void RecordQueuedBytes(size_t bytes) {
+    size_t max = max_queued_bytes.load(std::memory_order_relaxed);
+    while (bytes > max &&
+           !max_queued_bytes.compare_exchange_weak(max, bytes, std::memory_order_relaxed)) {
+    }
+  }
+  void RecordWriteHandoff(absl::Duration waited) {
+    write_handoffs.fetch_add(1, std::memory_order_relaxed);
+    total_write_handoff_ns.fetch_add(absl::ToInt64Nanoseconds(waited), std::memory_order_relaxed);
+  }
 };
+
+// The member-function type of a handler: how generated code reads a handler's style off its
+// signature (the return type says blocking, coroutine or callback).
+template <class Result, class Impl, class... Args>
+using HandlerFn = Result (Impl::*)(Args...);
 
 struct MethodInfo {
   absl::string_view name;  // as in the .proto

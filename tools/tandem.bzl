@@ -2,7 +2,14 @@
 
 _EXTENSIONS = [".pb.h", ".pb.cc", ".grpc.pb.h", ".grpc.pb.cc", ".tandem.h", ".tandem.cc"]
 
-def tandem_cc_library(name, srcs, deps = [], proto_deps = [], visibility = None, testonly = False):
+def tandem_cc_library(
+        name,
+        srcs,
+        deps = [],
+        proto_deps = [],
+        external_repo = None,
+        visibility = None,
+        testonly = False):
     """Generates and compiles the code for `srcs`, .proto files of this package.
 
     Runs protoc with protobuf's C++ generator, gRPC's grpc_cpp_plugin and protoc-gen-tandem, and
@@ -10,9 +17,12 @@ def tandem_cc_library(name, srcs, deps = [], proto_deps = [], visibility = None,
 
     Args:
       name: the cc_library.
-      srcs: .proto files in this package.
+      srcs: .proto files in this package; with `external_repo`, paths inside that repository.
       deps: tandem_cc_library targets of the .proto files that `srcs` import.
       proto_deps: those imported .proto files themselves (protoc reads them).
+      external_repo: a repository whose .proto files `srcs` names, e.g. "grpc_proto" for
+        "grpc/testing/test.proto". Their code is generated into this package and included by
+        the path inside the repository: "grpc/testing/test.tandem.h".
       visibility: as for cc_library.
       testonly: as for cc_library.
     """
@@ -22,9 +32,22 @@ def tandem_cc_library(name, srcs, deps = [], proto_deps = [], visibility = None,
             fail("tandem_cc_library srcs must be .proto files, got " + src)
         outs += [src[:-len(".proto")] + ext for ext in _EXTENSIONS]
 
+    if external_repo:
+        proto_files = ["@%s//:%s" % (external_repo, src) for src in srcs]
+        proto_path = "external/" + external_repo
+        out_dir = "$(GENDIR)/" + native.package_name()
+        protoc_srcs = srcs
+        includes = ["."]
+    else:
+        proto_files = srcs
+        proto_path = "."
+        out_dir = "$(GENDIR)"
+        protoc_srcs = ["$(location %s)" % src for src in srcs]
+        includes = []
+
     native.genrule(
         name = name + "_codegen",
-        srcs = srcs + proto_deps,
+        srcs = proto_files + proto_deps,
         outs = outs,
         tools = [
             "@system//:protoc_bin",
@@ -33,13 +56,13 @@ def tandem_cc_library(name, srcs, deps = [], proto_deps = [], visibility = None,
         ],
         cmd = " ".join([
             "$(location @system//:protoc_bin)",
-            "--proto_path=.",
+            "--proto_path=" + proto_path,
             "--plugin=protoc-gen-grpc=$(location @system//:grpc_cpp_plugin)",
             "--plugin=protoc-gen-tandem=$(location //tools/protoc-gen-tandem)",
-            "--cpp_out=$(GENDIR)",
-            "--grpc_out=$(GENDIR)",
-            "--tandem_out=$(GENDIR)",
-        ] + ["$(location %s)" % src for src in srcs]),
+            "--cpp_out=" + out_dir,
+            "--grpc_out=" + out_dir,
+            "--tandem_out=" + out_dir,
+        ] + protoc_srcs),
         testonly = testonly,
         visibility = ["//visibility:private"],
     )
@@ -48,8 +71,10 @@ def tandem_cc_library(name, srcs, deps = [], proto_deps = [], visibility = None,
         name = name,
         srcs = [out for out in outs if out.endswith(".cc")],
         hdrs = [out for out in outs if out.endswith(".h")],
+        includes = includes,
         deps = deps + [
             "//server:service",
+            "//client:stream",
             "//client:unary_call",
             "@system//:grpc++",
             "@system//:protobuf",

@@ -27,8 +27,7 @@ grpc::ServerUnaryReactor* StartUnary(MethodBinding& method,
     return StartCallbackUnary(method, grpc_context, request, response, std::move(handler));
   } else {
     auto* reactor = grpc_context->DefaultReactor();
-    reactor->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                                 absl::StrCat(method.full_name, " is not implemented")));
+    reactor->Finish(UnimplementedStatus(method));
     return reactor;
   }
 }

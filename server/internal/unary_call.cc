@@ -27,4 +27,9 @@ grpc::Status RejectedStatus(MethodBinding& method) {
                    "' refused the call (queue full or shutting down)"));
 }
 
+grpc::Status UnimplementedStatus(const MethodBinding& method) {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                      absl::StrCat(method.full_name, " is not implemented"));
+}
+
 }  // namespace tandem::server_internal

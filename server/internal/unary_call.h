@@ -73,6 +73,9 @@ grpc::Status RunCatching(MethodBinding& method, Handler&& handler) {
 // The status of a call whose executor refused it (queue full, or shutting down).
 grpc::Status RejectedStatus(MethodBinding& method);
 
+// The status of a call to a method declared tandem::NotImplemented.
+grpc::Status UnimplementedStatus(const MethodBinding& method);
+
 }  // namespace tandem::server_internal
 
 #endif  // TANDEM_SERVER_INTERNAL_UNARY_CALL_H_

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "asio/bind_executor.hpp"
 #include "asio/steady_timer.hpp"
 #include "asio/use_awaitable.hpp"
 
@@ -60,6 +61,11 @@ void TestServiceImpl::EnterWait() {
 void TestServiceImpl::ExitWait(bool saw_cancellation) {
   absl::MutexLock lock(&mu_);
   --waiting_;
+  if (saw_cancellation) ++cancellations_seen_;
+}
+
+void TestServiceImpl::NoteCancellation(bool saw_cancellation) {
+  absl::MutexLock lock(&mu_);
   if (saw_cancellation) ++cancellations_seen_;
 }
 
@@ -201,6 +207,289 @@ void TestServiceImpl::CallbackStyle(ServerContext& context, const TestRequest& r
     default:
       responder.Finish(WrongStyle(request, style));
   }
+}
+
+}  // namespace tandem::testing
+
+// Streaming. Every style below does the same thing; only the way it waits differs.
+namespace tandem::testing {
+namespace {
+
+TestReply NumberedReply(const TestRequest& request, int index) {
+  TestReply reply;
+  reply.set_message(absl::StrCat(request.message(), "-", index));
+  reply.set_payload(std::string(request.payload_bytes(), 'x'));
+  return reply;
+}
+
+bool IsDone(const TestRequest& request, int written) {
+  return request.action() != TestRequest::WAIT_FOR_CANCEL && written >= request.count();
+}
+
+// The reply of the client-streaming methods: the messages joined by ",".
+void AppendMessage(TestReply* reply, const TestRequest& request) {
+  if (!reply->message().empty()) reply->mutable_message()->append(",");
+  reply->mutable_message()->append(request.message());
+}
+
+}  // namespace
+
+grpc::Status TestServiceImpl::StreamEnd(const TestRequest& request) {
+  switch (request.action()) {
+    case TestRequest::FAIL:
+      return grpc::Status(static_cast<grpc::StatusCode>(request.code()), request.message());
+    case TestRequest::THROW:
+      throw std::runtime_error(request.message());
+    default:
+      return grpc::Status::OK;
+  }
+}
+
+grpc::Status TestServiceImpl::ServerStreamBlocking(ServerContext& context,
+                                                   const TestRequest& request,
+                                                   ServerWriter<TestReply> writer) {
+  for (int i = 0; !IsDone(request, i); ++i) {
+    if (!writer.Write(NumberedReply(request, i))) {
+      NoteCancellation(context.IsCancelled());
+      return Cancelled();
+    }
+  }
+  return StreamEnd(request);
+}
+
+Task<grpc::Status> TestServiceImpl::ServerStreamCoroutine(ServerContext& context,
+                                                          const TestRequest& request,
+                                                          ServerWriter<TestReply> writer) {
+  for (int i = 0; !IsDone(request, i); ++i) {
+    if (!co_await writer.CoWrite(NumberedReply(request, i))) {
+      NoteCancellation(context.IsCancelled());
+      co_return Cancelled();
+    }
+  }
+  co_return StreamEnd(request);
+}
+
+// Callback style: each write's completion starts the next one. The completions run on this
+// service's own loop (timers_), as an application's event loop would run them; a completion
+// running inline on a gRPC thread would also do, but could nest one write inside the last.
+void TestServiceImpl::ServerStreamCallback(ServerContext& context, const TestRequest& request,
+                                           ServerWriter<TestReply> writer) {
+  struct Writing : std::enable_shared_from_this<Writing> {
+    Writing(TestServiceImpl* service, TestRequest request, ServerWriter<TestReply> writer)
+        : service(service), request(std::move(request)), writer(std::move(writer)) {}
+
+    TestServiceImpl* service;
+    TestRequest request;
+    ServerWriter<TestReply> writer;
+    int next = 0;
+
+    void WriteNext() {
+      if (IsDone(request, next)) {
+        try {
+          writer.Finish(StreamEnd(request));
+        } catch (const std::exception& e) {
+          // Not on the handler's stack any more: a callback handler reports its own errors.
+          writer.Finish(grpc::Status(grpc::StatusCode::INTERNAL, e.what()));
+        }
+        return;
+      }
+      writer.AsyncWrite(NumberedReply(request, next++),
+                        asio::bind_executor(service->timers_,
+                                            [self = shared_from_this()](bool ok) {
+                                              ok ? self->WriteNext() : self->Stop();
+                                            }));
+    }
+    void Stop() {
+      service->NoteCancellation(writer.IsCancelled());
+      writer.Finish(Cancelled());
+    }
+  };
+  if (request.action() == TestRequest::THROW && request.count() == 0) {
+    throw std::runtime_error(request.message());
+  }
+  auto writing = std::make_shared<Writing>(this, request, std::move(writer));
+  writing->WriteNext();
+}
+
+grpc::Status TestServiceImpl::ClientStreamBlocking(ServerContext& context,
+                                                   ServerReader<TestRequest> reader,
+                                                   TestReply* reply) {
+  std::optional<TestRequest> first;
+  TestRequest request;
+  while (reader.Read(&request)) {
+    if (!first) {
+      first = request;
+      if (first->action() == TestRequest::WAIT_FOR_CANCEL) EnterWait();
+    }
+    AppendMessage(reply, request);
+  }
+  if (first && first->action() == TestRequest::WAIT_FOR_CANCEL) {
+    // A failed read may come before gRPC reports the cancellation: wait for the report.
+    ExitWait(context.WaitForCancellation(kLongWait));
+    return Cancelled();
+  }
+  return first ? StreamEnd(*first) : grpc::Status::OK;
+}
+
+Task<grpc::Status> TestServiceImpl::ClientStreamCoroutine(ServerContext& context,
+                                                          ServerReader<TestRequest> reader,
+                                                          TestReply* reply) {
+  std::optional<TestRequest> first;
+  while (std::optional<TestRequest> request = co_await reader.CoRead()) {
+    if (!first) {
+      first = *request;
+      if (first->action() == TestRequest::WAIT_FOR_CANCEL) EnterWait();
+    }
+    AppendMessage(reply, *request);
+  }
+  if (first && first->action() == TestRequest::WAIT_FOR_CANCEL) {
+    co_await context.AsyncWaitCancelled(asio::use_awaitable);
+    ExitWait(true);
+    co_return Cancelled();
+  }
+  co_return first ? StreamEnd(*first) : grpc::Status::OK;
+}
+
+void TestServiceImpl::ClientStreamCallback(ServerContext& context,
+                                           ServerReader<TestRequest> reader, TestReply* reply) {
+  struct Reading : std::enable_shared_from_this<Reading> {
+    Reading(TestServiceImpl* service, ServerReader<TestRequest> reader, TestReply* reply)
+        : service(service), reader(std::move(reader)), reply(reply) {}
+
+    TestServiceImpl* service;
+    ServerReader<TestRequest> reader;
+    TestReply* reply;
+    std::optional<TestRequest> first;
+
+    void ReadNext() {
+      reader.AsyncRead(asio::bind_executor(
+          service->timers_, [self = shared_from_this()](std::optional<TestRequest> request) {
+            request ? self->OnRequest(*request) : self->OnEnd();
+          }));
+    }
+    void OnRequest(const TestRequest& request) {
+      if (!first) {
+        first = request;
+        if (first->action() == TestRequest::WAIT_FOR_CANCEL) service->EnterWait();
+      }
+      AppendMessage(reply, request);
+      ReadNext();
+    }
+    void OnEnd() {
+      if (first && first->action() == TestRequest::WAIT_FOR_CANCEL) {
+        reader.context().AsyncWaitCancelled([self = shared_from_this()] {
+          self->service->ExitWait(true);
+          self->reader.Finish(Cancelled());
+        });
+        return;
+      }
+      grpc::Status status = grpc::Status::OK;
+      try {
+        if (first) status = StreamEnd(*first);
+      } catch (const std::exception& e) {
+        // Not on the handler's stack any more: a callback handler reports its own errors.
+        status = grpc::Status(grpc::StatusCode::INTERNAL, e.what());
+      }
+      reader.Finish(status);
+    }
+  };
+  auto reading = std::make_shared<Reading>(this, std::move(reader), reply);
+  reading->ReadNext();
+}
+
+grpc::Status TestServiceImpl::BidiBlocking(ServerContext& context,
+                                           ServerReaderWriter<TestRequest, TestReply> stream) {
+  TestRequest request;
+  bool expect_cancel = false;
+  while (stream.Read(&request)) {
+    if (request.action() == TestRequest::FAIL || request.action() == TestRequest::THROW) {
+      return StreamEnd(request);
+    }
+    if (request.action() == TestRequest::WAIT_FOR_CANCEL && !expect_cancel) {
+      expect_cancel = true;
+      EnterWait();
+    }
+    if (request.action() == TestRequest::ECHO && !stream.Write(NumberedReply(request, 0))) break;
+  }
+  if (expect_cancel) {
+    ExitWait(context.WaitForCancellation(kLongWait));
+    return Cancelled();
+  }
+  return grpc::Status::OK;
+}
+
+Task<grpc::Status> TestServiceImpl::BidiCoroutine(
+    ServerContext& context, ServerReaderWriter<TestRequest, TestReply> stream) {
+  bool expect_cancel = false;
+  while (std::optional<TestRequest> request = co_await stream.CoRead()) {
+    if (request->action() == TestRequest::FAIL || request->action() == TestRequest::THROW) {
+      co_return StreamEnd(*request);
+    }
+    if (request->action() == TestRequest::WAIT_FOR_CANCEL && !expect_cancel) {
+      expect_cancel = true;
+      EnterWait();
+    }
+    if (request->action() == TestRequest::ECHO &&
+        !co_await stream.CoWrite(NumberedReply(*request, 0))) {
+      break;
+    }
+  }
+  if (expect_cancel) {
+    co_await context.AsyncWaitCancelled(asio::use_awaitable);
+    ExitWait(true);
+    co_return Cancelled();
+  }
+  co_return grpc::Status::OK;
+}
+
+void TestServiceImpl::BidiCallback(ServerContext& context,
+                                   ServerReaderWriter<TestRequest, TestReply> stream) {
+  struct Echoing : std::enable_shared_from_this<Echoing> {
+    Echoing(TestServiceImpl* service, ServerReaderWriter<TestRequest, TestReply> stream)
+        : service(service), stream(std::move(stream)) {}
+
+    TestServiceImpl* service;
+    ServerReaderWriter<TestRequest, TestReply> stream;
+
+    void ReadNext() {
+      stream.AsyncRead(asio::bind_executor(
+          service->timers_, [self = shared_from_this()](std::optional<TestRequest> request) {
+            request ? self->OnRequest(*request) : self->OnEnd();
+          }));
+    }
+    void OnRequest(const TestRequest& request) {
+      if (request.action() == TestRequest::FAIL) {
+        stream.Finish(StreamEnd(request));
+      } else if (request.action() == TestRequest::THROW) {
+        stream.Finish(grpc::Status(grpc::StatusCode::INTERNAL, request.message()));
+      } else if (request.action() == TestRequest::ECHO) {
+        stream.AsyncWrite(NumberedReply(request, 0),
+                          asio::bind_executor(service->timers_,
+                                              [self = shared_from_this()](bool ok) {
+                                                ok ? self->ReadNext() : self->OnEnd();
+                                              }));
+      } else {
+        if (request.action() == TestRequest::WAIT_FOR_CANCEL && !expect_cancel) {
+          expect_cancel = true;
+          service->EnterWait();
+        }
+        ReadNext();
+      }
+    }
+    void OnEnd() {
+      if (expect_cancel) {
+        stream.context().AsyncWaitCancelled([self = shared_from_this()] {
+          self->service->ExitWait(true);
+          self->stream.Finish(Cancelled());
+        });
+        return;
+      }
+      stream.Finish(grpc::Status::OK);
+    }
+    bool expect_cancel = false;
+  };
+  auto echoing = std::make_shared<Echoing>(this, std::move(stream));
+  echoing->ReadNext();
 }
 
 }  // namespace tandem::testing

@@ -21,6 +21,7 @@
 #include "server/handler_blocking.h"
 #include "server/handler_callback.h"
 #include "server/handler_coroutine.h"
+#include "server/stream.h"
 
 namespace tandem::testing {
 
@@ -39,6 +40,26 @@ class TestServiceImpl final : public TestServiceTandem::Service<TestServiceImpl>
                       UnaryResponder<TestReply> responder);
   static constexpr NotImplemented Unimplemented{};
 
+  grpc::Status ServerStreamBlocking(ServerContext& context, const TestRequest& request,
+                                    ServerWriter<TestReply> writer);
+  Task<grpc::Status> ServerStreamCoroutine(ServerContext& context, const TestRequest& request,
+                                           ServerWriter<TestReply> writer);
+  void ServerStreamCallback(ServerContext& context, const TestRequest& request,
+                            ServerWriter<TestReply> writer);
+
+  grpc::Status ClientStreamBlocking(ServerContext& context, ServerReader<TestRequest> reader,
+                                    TestReply* reply);
+  Task<grpc::Status> ClientStreamCoroutine(ServerContext& context,
+                                           ServerReader<TestRequest> reader, TestReply* reply);
+  void ClientStreamCallback(ServerContext& context, ServerReader<TestRequest> reader,
+                            TestReply* reply);
+
+  grpc::Status BidiBlocking(ServerContext& context,
+                            ServerReaderWriter<TestRequest, TestReply> stream);
+  Task<grpc::Status> BidiCoroutine(ServerContext& context,
+                                   ServerReaderWriter<TestRequest, TestReply> stream);
+  void BidiCallback(ServerContext& context, ServerReaderWriter<TestRequest, TestReply> stream);
+
   // Lets every BLOCK handler, present and future, finish.
   void Release() ABSL_LOCKS_EXCLUDED(mu_);
   // Waits until `count` handlers are inside a waiting action (WAIT_FOR_CANCEL, BLOCK,
@@ -56,7 +77,10 @@ class TestServiceImpl final : public TestServiceTandem::Service<TestServiceImpl>
   void CallbackStyle(ServerContext& context, const TestRequest& request,
                      UnaryResponder<TestReply> responder, absl::string_view style);
   void EnterWait() ABSL_LOCKS_EXCLUDED(mu_);
+  // How a stream handler ends once its messages are out, per the request's action.
+  static grpc::Status StreamEnd(const TestRequest& request);
   void ExitWait(bool saw_cancellation) ABSL_LOCKS_EXCLUDED(mu_);
+  void NoteCancellation(bool saw_cancellation) ABSL_LOCKS_EXCLUDED(mu_);
 
   absl::Mutex mu_;
   int waiting_ ABSL_GUARDED_BY(mu_) = 0;

@@ -56,17 +56,51 @@ std::string ProtoComment(const Descriptor& descriptor, absl::string_view indent)
   return out;
 }
 
+enum class Kind { kUnary, kServerStreaming, kClientStreaming, kBidi };
+
+Kind KindOf(const MethodDescriptor& method) {
+  if (method.client_streaming()) {
+    return method.server_streaming() ? Kind::kBidi : Kind::kClientStreaming;
+  }
+  return method.server_streaming() ? Kind::kServerStreaming : Kind::kUnary;
+}
+
 Vars MethodVars(const ServiceDescriptor& service, const MethodDescriptor& method, int index) {
   using google::protobuf::compiler::cpp::QualifiedClassName;
-  return {
+  const std::string request = QualifiedClassName(method.input_type());
+  const std::string response = QualifiedClassName(method.output_type());
+  Vars vars = {
       {"service", service.name()},
       {"service_full", service.full_name()},
       {"grpc_service", absl::StrCat("::", absl::StrReplaceAll(service.full_name(), {{".", "::"}}))},
       {"method", method.name()},
       {"index", absl::StrCat(index)},
-      {"request", QualifiedClassName(method.input_type())},
-      {"response", QualifiedClassName(method.output_type())},
+      {"request", request},
+      {"response", response},
   };
+  // The handler's parameters, per RPC kind; the three styles differ only in the return type,
+  // except for unary callback handlers, which get a responder instead of the response.
+  switch (KindOf(method)) {
+    case Kind::kUnary:
+      vars["args"] = absl::StrCat("::tandem::ServerContext&, const ", request, "&, ", response, "*");
+      vars["callback_args"] = absl::StrCat("::tandem::ServerContext&, const ", request,
+                                           "&, ::tandem::UnaryResponder<", response, ">");
+      break;
+    case Kind::kServerStreaming:
+      vars["args"] = absl::StrCat("::tandem::ServerContext&, const ", request,
+                                  "&, ::tandem::ServerWriter<", response, ">");
+      break;
+    case Kind::kClientStreaming:
+      vars["args"] = absl::StrCat("::tandem::ServerContext&, ::tandem::ServerReader<", request,
+                                  ">, ", response, "*");
+      break;
+    case Kind::kBidi:
+      vars["args"] = absl::StrCat("::tandem::ServerContext&, ::tandem::ServerReaderWriter<",
+                                  request, ", ", response, ">");
+      break;
+  }
+  if (!vars.count("callback_args")) vars["callback_args"] = vars["args"];
+  return vars;
 }
 
 void PrintServiceDeclaration(Printer& p, const ServiceDescriptor& service) {
@@ -93,13 +127,15 @@ void PrintServerBase(Printer& p, const ServiceDescriptor& service) {
                {"grpc_service",
                 absl::StrCat("::", absl::StrReplaceAll(service.full_name(), {{".", "::"}}))}};
   p.Print(vars,
-          "// The server base of $service_full$. Impl writes each method as exactly one of:\n"
-          "//   blocking:  grpc::Status M(tandem::ServerContext&, const Req&, Resp*);\n"
-          "//   coroutine: tandem::Task<grpc::Status> M(tandem::ServerContext&, const Req&, "
-          "Resp*);\n"
-          "//   callback:  void M(tandem::ServerContext&, const Req&, "
-          "tandem::UnaryResponder<Resp>);\n"
-          "// or declares `static constexpr tandem::NotImplemented M{};`. Handlers are public,\n"
+          "// The server base of $service_full$. Impl writes each method in exactly one style,\n"
+          "// told apart by the return type: grpc::Status (blocking), tandem::Task<grpc::Status>\n"
+          "// (coroutine) or void (callback). The parameters follow the RPC kind:\n"
+          "//   unary:            (tandem::ServerContext&, const Req&, Resp*), callback style\n"
+          "//                     (tandem::ServerContext&, const Req&, tandem::UnaryResponder<Resp>)\n"
+          "//   server streaming: (tandem::ServerContext&, const Req&, tandem::ServerWriter<Resp>)\n"
+          "//   client streaming: (tandem::ServerContext&, tandem::ServerReader<Req>, Resp*)\n"
+          "//   bidirectional:    (tandem::ServerContext&, tandem::ServerReaderWriter<Req, Resp>)\n"
+          "// Or Impl declares `static constexpr tandem::NotImplemented M{};`. Handlers are public,\n"
           "// non-const member functions. Anything else fails to compile, naming the method,\n"
           "// where the service is registered with tandem::ServerBuilder.\n"
           "template <class Impl>\n"
@@ -143,16 +179,16 @@ void PrintServerBase(Printer& p, const ServiceDescriptor& service) {
         "  // The handler style of Impl::$method$, read off its signature.\n"
         "  static consteval ::tandem::HandlerStyle TandemStyleOf$method$() {\n"
         "    constexpr bool kBlocking = requires {\n"
-        "      static_cast<::tandem::BlockingUnaryHandler<Impl, $request$, $response$>>(\n"
-        "          &Impl::$method$);\n"
+        "      static_cast<::tandem::server_internal::HandlerFn<\n"
+        "          ::grpc::Status, Impl, $args$>>(&Impl::$method$);\n"
         "    };\n"
         "    constexpr bool kCoroutine = requires {\n"
-        "      static_cast<::tandem::CoroutineUnaryHandler<Impl, $request$, $response$>>(\n"
-        "          &Impl::$method$);\n"
+        "      static_cast<::tandem::server_internal::HandlerFn<\n"
+        "          ::tandem::Task<::grpc::Status>, Impl, $args$>>(&Impl::$method$);\n"
         "    };\n"
         "    constexpr bool kCallback = requires {\n"
-        "      static_cast<::tandem::CallbackUnaryHandler<Impl, $request$, $response$>>(\n"
-        "          &Impl::$method$);\n"
+        "      static_cast<::tandem::server_internal::HandlerFn<\n"
+        "          void, Impl, $callback_args$>>(&Impl::$method$);\n"
         "    };\n"
         "    constexpr bool kNotImplemented = requires {\n"
         "      requires std::is_same_v<std::remove_cv_t<decltype(Impl::$method$)>,\n"
@@ -181,12 +217,45 @@ void PrintServerBase(Printer& p, const ServiceDescriptor& service) {
           "        : impl_(impl), bindings_(std::move(bindings)) {}\n"
           "\n");
   for (int i = 0; i < service.method_count(); ++i) {
-    p.Print(MethodVars(service, *service.method(i), i),
-            "    ::grpc::ServerUnaryReactor* $method$(::grpc::CallbackServerContext* context,\n"
-            "                                         const $request$* request,\n"
-            "                                         $response$* response) override {\n"
-            "      return ::tandem::server_internal::StartUnary<TandemStyleOf$method$()>(\n"
-            "          *bindings_[$index$], context, request, response,\n"
+    const MethodDescriptor& method = *service.method(i);
+    Vars method_vars = MethodVars(service, method, i);
+    switch (KindOf(method)) {
+      case Kind::kUnary:
+        p.Print(method_vars,
+                "    ::grpc::ServerUnaryReactor* $method$(::grpc::CallbackServerContext* context,\n"
+                "                                         const $request$* request,\n"
+                "                                         $response$* response) override {\n"
+                "      return ::tandem::server_internal::StartUnary<TandemStyleOf$method$()>(\n"
+                "          *bindings_[$index$], context, request, response,\n");
+        break;
+      case Kind::kServerStreaming:
+        p.Print(method_vars,
+                "    ::grpc::ServerWriteReactor<$response$>* $method$(\n"
+                "        ::grpc::CallbackServerContext* context, const $request$* request) "
+                "override {\n"
+                "      return ::tandem::server_internal::StartServerStreaming<\n"
+                "          TandemStyleOf$method$(), $request$, $response$>(\n"
+                "          *bindings_[$index$], context, request,\n");
+        break;
+      case Kind::kClientStreaming:
+        p.Print(method_vars,
+                "    ::grpc::ServerReadReactor<$request$>* $method$(\n"
+                "        ::grpc::CallbackServerContext* context, $response$* response) "
+                "override {\n"
+                "      return ::tandem::server_internal::StartClientStreaming<\n"
+                "          TandemStyleOf$method$(), $request$, $response$>(\n"
+                "          *bindings_[$index$], context, response,\n");
+        break;
+      case Kind::kBidi:
+        p.Print(method_vars,
+                "    ::grpc::ServerBidiReactor<$request$, $response$>* $method$(\n"
+                "        ::grpc::CallbackServerContext* context) override {\n"
+                "      return ::tandem::server_internal::StartBidiStreaming<\n"
+                "          TandemStyleOf$method$(), $request$, $response$>(\n"
+                "          *bindings_[$index$], context,\n");
+        break;
+    }
+    p.Print(method_vars,
             "          [impl = impl_](auto&&... args) -> decltype(auto) {\n"
             "            return impl->$method$(std::forward<decltype(args)>(args)...);\n"
             "          });\n"
@@ -216,30 +285,60 @@ void PrintClient(Printer& p, const ServiceDescriptor& service) {
   for (int i = 0; i < service.method_count(); ++i) {
     const MethodDescriptor& method = *service.method(i);
     p.Print(ProtoComment(method, "  ").c_str());
-    p.Print(MethodVars(service, method, i),
-            "  // $method$, blocking: waits for the reply on the calling thread. Not for gRPC\n"
-            "  // callback threads or coroutine loops.\n"
-            "  ::absl::StatusOr<$response$> $method$(\n"
-            "      const $request$& request, const ::tandem::CallOptions& options = {});\n"
-            "\n"
-            "  // $method$, async: returns at once; `token` gets absl::StatusOr<$response$>.\n"
-            "  // A plain callback runs on a gRPC thread and must not block; asio::use_awaitable\n"
-            "  // resumes on the coroutine's executor; asio::use_future makes a future.\n"
-            "  template <class CompletionToken>\n"
-            "  auto Async$method$(const $request$& request, const ::tandem::CallOptions& "
-            "options,\n"
-            "                   CompletionToken&& token) {\n"
-            "    return ::tandem::client_internal::AsyncUnaryCall<$response$>(\n"
-            "        TandemStart$method${stub_.get()}, request, options,\n"
-            "        std::forward<CompletionToken>(token));\n"
-            "  }\n"
-            "\n"
-            "  // $method$, coroutine: `co_await client.Co$method$(request)`.\n"
-            "  ::tandem::Task<::absl::StatusOr<$response$>> Co$method$(\n"
-            "      const $request$& request, const ::tandem::CallOptions& options = {}) {\n"
-            "    return Async$method$(request, options, ::asio::use_awaitable);\n"
-            "  }\n"
-            "\n");
+    const Vars method_vars = MethodVars(service, method, i);
+    switch (KindOf(method)) {
+      case Kind::kUnary:
+        p.Print(method_vars,
+                "  // $method$, blocking: waits for the reply on the calling thread. Not for gRPC\n"
+                "  // callback threads or coroutine loops.\n"
+                "  ::absl::StatusOr<$response$> $method$(\n"
+                "      const $request$& request, const ::tandem::CallOptions& options = {});\n"
+                "\n"
+                "  // $method$, async: returns at once; `token` gets absl::StatusOr<$response$>.\n"
+                "  // A plain callback runs on a gRPC thread and must not block; "
+                "asio::use_awaitable\n"
+                "  // resumes on the coroutine's executor; asio::use_future makes a future.\n"
+                "  template <class CompletionToken>\n"
+                "  auto Async$method$(const $request$& request, const ::tandem::CallOptions& "
+                "options,\n"
+                "                   CompletionToken&& token) {\n"
+                "    return ::tandem::client_internal::AsyncUnaryCall<$response$>(\n"
+                "        TandemStart$method${stub_.get()}, request, options,\n"
+                "        std::forward<CompletionToken>(token));\n"
+                "  }\n"
+                "\n"
+                "  // $method$, coroutine: `co_await client.Co$method$(request)`.\n"
+                "  ::tandem::Task<::absl::StatusOr<$response$>> Co$method$(\n"
+                "      const $request$& request, const ::tandem::CallOptions& options = {}) {\n"
+                "    return Async$method$(request, options, ::asio::use_awaitable);\n"
+                "  }\n"
+                "\n");
+        break;
+      case Kind::kServerStreaming:
+        p.Print(method_vars,
+                "  // $method$, server streaming: starts the call and returns at once; read the\n"
+                "  // responses (Read, CoRead or AsyncRead), then Finish (see client/stream.h).\n"
+                "  ::tandem::ClientReader<$response$> $method$(\n"
+                "      const $request$& request, const ::tandem::CallOptions& options = {});\n"
+                "\n");
+        break;
+      case Kind::kClientStreaming:
+        p.Print(method_vars,
+                "  // $method$, client streaming: starts the call and returns at once; write the\n"
+                "  // requests, then Finish for the response (see client/stream.h).\n"
+                "  ::tandem::ClientWriter<$request$, $response$> $method$(\n"
+                "      const ::tandem::CallOptions& options = {});\n"
+                "\n");
+        break;
+      case Kind::kBidi:
+        p.Print(method_vars,
+                "  // $method$, bidirectional: starts the call and returns at once; read and\n"
+                "  // write, WritesDone, read to the end, then Finish (see client/stream.h).\n"
+                "  ::tandem::ClientReaderWriter<$request$, $response$> $method$(\n"
+                "      const ::tandem::CallOptions& options = {});\n"
+                "\n");
+        break;
+    }
   }
   p.Print(vars,
           "  // gRPC's own stub, for what Tandem does not wrap.\n"
@@ -247,6 +346,7 @@ void PrintClient(Printer& p, const ServiceDescriptor& service) {
           "\n"
           " private:\n");
   for (int i = 0; i < service.method_count(); ++i) {
+    if (KindOf(*service.method(i)) != Kind::kUnary) continue;
     p.Print(MethodVars(service, *service.method(i), i),
             "  // Begins $method$ on gRPC's callback API; `on_done` runs on a gRPC thread.\n"
             "  struct TandemStart$method$ {\n"
@@ -272,12 +372,57 @@ void PrintClientDefinitions(Printer& p, const ServiceDescriptor& service) {
           "$service$Tandem::Client::Client(std::shared_ptr<::grpc::ChannelInterface> channel)\n"
           "    : stub_($grpc_service$::NewStub(std::move(channel))) {}\n\n");
   for (int i = 0; i < service.method_count(); ++i) {
-    p.Print(MethodVars(service, *service.method(i), i),
-            "::absl::StatusOr<$response$> $service$Tandem::Client::$method$(\n"
-            "    const $request$& request, const ::tandem::CallOptions& options) {\n"
-            "  return ::tandem::client_internal::BlockingUnaryCall<$response$>(\n"
-            "      TandemStart$method${stub_.get()}, request, options);\n"
-            "}\n\n");
+    const MethodDescriptor& method = *service.method(i);
+    const Vars method_vars = MethodVars(service, method, i);
+    switch (KindOf(method)) {
+      case Kind::kUnary:
+        p.Print(method_vars,
+                "::absl::StatusOr<$response$> $service$Tandem::Client::$method$(\n"
+                "    const $request$& request, const ::tandem::CallOptions& options) {\n"
+                "  return ::tandem::client_internal::BlockingUnaryCall<$response$>(\n"
+                "      TandemStart$method${stub_.get()}, request, options);\n"
+                "}\n\n");
+        break;
+      case Kind::kServerStreaming:
+        p.Print(method_vars,
+                "::tandem::ClientReader<$response$> $service$Tandem::Client::$method$(\n"
+                "    const $request$& request, const ::tandem::CallOptions& options) {\n"
+                "  using Call = ::tandem::client_internal::ClientStreamCall<\n"
+                "      $request$, $response$,\n"
+                "      ::tandem::client_internal::ClientStreamKind::kServerStreaming>;\n"
+                "  return ::tandem::ClientReader<$response$>(\n"
+                "      ::tandem::client_internal::StartClientStream<Call>(options, [&](Call* call) {\n"
+                "        *call->request() = request;\n"
+                "        stub_->async()->$method$(call->context(), call->request(), call);\n"
+                "      }));\n"
+                "}\n\n");
+        break;
+      case Kind::kClientStreaming:
+        p.Print(method_vars,
+                "::tandem::ClientWriter<$request$, $response$> $service$Tandem::Client::$method$(\n"
+                "    const ::tandem::CallOptions& options) {\n"
+                "  using Call = ::tandem::client_internal::ClientStreamCall<\n"
+                "      $request$, $response$,\n"
+                "      ::tandem::client_internal::ClientStreamKind::kClientStreaming>;\n"
+                "  return ::tandem::ClientWriter<$request$, $response$>(\n"
+                "      ::tandem::client_internal::StartClientStream<Call>(options, [&](Call* call) {\n"
+                "        stub_->async()->$method$(call->context(), call->response(), call);\n"
+                "      }));\n"
+                "}\n\n");
+        break;
+      case Kind::kBidi:
+        p.Print(method_vars,
+                "::tandem::ClientReaderWriter<$request$, $response$>\n"
+                "$service$Tandem::Client::$method$(const ::tandem::CallOptions& options) {\n"
+                "  using Call = ::tandem::client_internal::ClientStreamCall<\n"
+                "      $request$, $response$, ::tandem::client_internal::ClientStreamKind::kBidi>;\n"
+                "  return ::tandem::ClientReaderWriter<$request$, $response$>(\n"
+                "      ::tandem::client_internal::StartClientStream<Call>(options, [&](Call* call) {\n"
+                "        stub_->async()->$method$(call->context(), call);\n"
+                "      }));\n"
+                "}\n\n");
+        break;
+    }
   }
 }
 
@@ -289,28 +434,10 @@ void CloseNamespace(Printer& p, const FileDescriptor& file) {
   if (!file.package().empty()) p.Print("}  // namespace $ns$\n", "ns", PackageNamespace(file));
 }
 
-// Tandem handles unary methods; streaming ones are refused with a message naming them.
-bool CheckMethods(const FileDescriptor& file, std::string* error) {
-  for (int s = 0; s < file.service_count(); ++s) {
-    const ServiceDescriptor& service = *file.service(s);
-    for (int m = 0; m < service.method_count(); ++m) {
-      const MethodDescriptor& method = *service.method(m);
-      if (method.client_streaming() || method.server_streaming()) {
-        *error = absl::StrCat("protoc-gen-tandem: ", method.full_name(),
-                              " is a streaming method; this version of Tandem generates unary "
-                              "methods only");
-        return false;
-      }
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 bool TandemGenerator::Generate(const FileDescriptor* file, const std::string& /*parameter*/,
-                               GeneratorContext* context, std::string* error) const {
-  if (!CheckMethods(*file, error)) return false;
+                               GeneratorContext* context, std::string* /*error*/) const {
   const std::string base = StripProto(file->name());
   const Vars file_vars = {{"proto", file->name()}, {"base", base}, {"guard", HeaderGuard(*file)}};
 
@@ -334,10 +461,13 @@ bool TandemGenerator::Generate(const FileDescriptor* file, const std::string& /*
             "#include \"absl/status/statusor.h\"\n"
             "#include \"asio/use_awaitable.hpp\"\n"
             "#include \"client/call_options.h\"\n"
+            "#include \"client/stream.h\"\n"
             "#include \"client/unary_call.h\"\n"
             "#include \"executors/task.h\"\n"
+            "#include \"server/internal/start_stream.h\"\n"
             "#include \"server/internal/start_unary.h\"\n"
             "#include \"server/service.h\"\n"
+            "#include \"server/stream.h\"\n"
             "\n");
     OpenNamespace(p, *file);
     for (int s = 0; s < file->service_count(); ++s) {

@@ -1,0 +1,367 @@
+// StreamCall: the state of one streaming call on the server, and its reply shim for streams.
+//
+// One class serves the three streaming kinds (server, client and bidirectional streaming); the
+// handler sees it through the handles in server/stream.h. What it guarantees:
+//   - One write in flight at a time (gRPC's rule). Further writes wait in a bounded queue
+//     (StreamLimits); a writer that finds the queue full is parked until OnWriteDone makes room,
+//     so a fast writer and a slow reader cost a bounded amount of memory, not an unbounded one.
+//   - Finish goes out after the last queued write.
+//   - One read at a time, started only when the handler asks for a message.
+//   - gRPC's reactions (OnReadDone, OnWriteDone, OnCancel, OnDone) only update state and run the
+//     completions the handler registered, which themselves only post or notify. Nothing in them
+//     blocks, and no user code runs in them.
+//
+// Threads: PostRead, PostWrite, PostFinish, AddHandle and ReleaseHandle may be called from any
+// thread and never block; gRPC is never called with mu_ held (it may run reactions inline).
+// Lifetime: reference-counted. gRPC holds one reference until OnDone; every handle (server/
+// stream.h) holds one. When the last handle goes while the call is unfinished, the call ends
+// with INTERNAL: a handler that forgets to answer costs its call, not a hang.
+#ifndef TANDEM_SERVER_INTERNAL_STREAM_CALL_H_
+#define TANDEM_SERVER_INTERNAL_STREAM_CALL_H_
+
+#include <atomic>
+#include <cstddef>
+#include <deque>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/server_callback.h"
+#include "grpcpp/support/status.h"
+#include "server/server_context.h"
+#include "server/service.h"
+
+namespace tandem::server_internal {
+
+enum class StreamKind { kServerStreaming, kClientStreaming, kBidi };
+
+// What every handle needs, whatever the message types.
+class StreamCallBase {
+ public:
+  StreamCallBase(MethodBinding& method, grpc::CallbackServerContext* grpc_context)
+      : method_(method), context_(grpc_context, method.full_name) {
+    method_.started.fetch_add(1, std::memory_order_relaxed);
+  }
+  virtual ~StreamCallBase() = default;
+
+  MethodBinding& method() const { return method_; }
+  ServerContext& context() { return context_; }
+
+  // Ends the call with `status` once every queued write has gone out. Any thread; never blocks.
+  // First wins: returns false if the call was already finishing.
+  virtual bool PostFinish(grpc::Status status) = 0;
+
+  void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void Unref() {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  // Handles are the handler's references. The last one dropped unfinished ends the call.
+  void AddHandle() {
+    handles_.fetch_add(1, std::memory_order_relaxed);
+    Ref();
+  }
+  void ReleaseHandle() {
+    if (handles_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      PostFinish(grpc::Status(
+          grpc::StatusCode::INTERNAL,
+          absl::StrCat(method_.full_name, ": handler dropped its stream unfinished")));
+    }
+    Unref();
+  }
+
+ protected:
+  MethodBinding& method_;
+  ServerContext context_;
+
+ private:
+  std::atomic<int> refs_{1};  // gRPC's, released by OnDone
+  std::atomic<int> handles_{0};
+};
+
+// The reading end: the requests of client and bidirectional streaming.
+template <class Request>
+class StreamReadEnd {
+ public:
+  // Gets the next request, or nullopt once the stream has ended (the client half-closed, the
+  // call was cancelled or finished). Runs on a gRPC thread, or at once on this one: it must
+  // only post or notify.
+  using ReadDone = absl::AnyInvocable<void(std::optional<Request>) &&>;
+
+  // Asks for the next request. One read at a time; a second concurrent read gets nullopt.
+  virtual void PostRead(ReadDone done) = 0;
+
+ protected:
+  ~StreamReadEnd() = default;
+};
+
+// The writing end: the responses of server and bidirectional streaming.
+template <class Response>
+class StreamWriteEnd {
+ public:
+  // Gets true once the message is in the call's write queue, false if the stream can no longer
+  // be written (cancelled, failed or finishing). Runs on a gRPC thread, or at once on this one:
+  // it must only post or notify.
+  using WriteQueued = absl::AnyInvocable<void(bool) &&>;
+
+  // Queues `message`; `queued` runs when there was room for it.
+  virtual void PostWrite(Response message, WriteQueued queued) = 0;
+
+ protected:
+  ~StreamWriteEnd() = default;
+};
+
+template <class Request, class Response, StreamKind kKind>
+class StreamCall final : public StreamCallBase,
+                         public StreamReadEnd<Request>,
+                         public StreamWriteEnd<Response> {
+ public:
+  static constexpr bool kReads = kKind != StreamKind::kServerStreaming;
+  static constexpr bool kWrites = kKind != StreamKind::kClientStreaming;
+  using ReadDone = typename StreamReadEnd<Request>::ReadDone;
+  using WriteQueued = typename StreamWriteEnd<Response>::WriteQueued;
+
+  StreamCall(MethodBinding& method, grpc::CallbackServerContext* grpc_context)
+      : StreamCallBase(method, grpc_context), reactor_(this) {}
+
+  // The reactor to return to gRPC from the method handler.
+  auto* reactor() { return &reactor_; }
+
+  void PostRead(ReadDone done) override ABSL_LOCKS_EXCLUDED(mu_) {
+    if constexpr (!kReads) {
+      std::move(done)(std::nullopt);  // Unreachable: no handle gives this kind a reader.
+      return;
+    }
+    bool start = false;
+    {
+      absl::MutexLock lock(&mu_);
+      // No read once the call is finishing: gRPC may end it (OnDone) at any moment then.
+      if (!read_closed_ && !read_done_ && !finish_status_.has_value()) {
+        read_done_ = std::move(done);
+        start = true;
+      }
+    }
+    if (start) {
+      if constexpr (kReads) reactor_.StartRead(&read_buffer_);
+    } else {
+      std::move(done)(std::nullopt);
+    }
+  }
+
+  void PostWrite(Response message, WriteQueued queued) override ABSL_LOCKS_EXCLUDED(mu_) {
+    if constexpr (!kWrites) {
+      std::move(queued)(false);  // Unreachable: no handle gives this kind a writer.
+      return;
+    }
+    const size_t bytes = message.ByteSizeLong();
+    bool accepted = false;
+    bool rejected = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (write_closed_) {
+        rejected = true;
+      } else if (parked_.empty() && HasRoomLocked(bytes)) {
+        EnqueueLocked(std::move(message), bytes);
+        accepted = true;
+      } else {
+        parked_.push_back(Parked{std::move(message), bytes, std::move(queued)});
+      }
+    }
+    if (accepted) {
+      StartNextWrite();
+      std::move(queued)(true);
+    } else if (rejected) {
+      std::move(queued)(false);
+    }
+  }
+
+  bool PostFinish(grpc::Status status) override ABSL_LOCKS_EXCLUDED(mu_) {
+    std::deque<Parked> refused;
+    {
+      absl::MutexLock lock(&mu_);
+      if (finish_status_.has_value()) return false;
+      (status.ok() ? method_.finished_ok : method_.finished_error)
+          .fetch_add(1, std::memory_order_relaxed);
+      finish_status_ = std::move(status);
+      write_closed_ = true;
+      refused.swap(parked_);
+    }
+    for (Parked& parked : refused) std::move(parked.queued)(false);
+    FinishIfDrained();
+    return true;
+  }
+
+  // The per-call queue, for tests and stats.
+  size_t queued_bytes() const ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    return queued_bytes_;
+  }
+
+ private:
+  struct Queued {
+    Response message;
+    size_t bytes;
+    absl::Time queued_at;
+  };
+  struct Parked {
+    Response message;
+    size_t bytes;
+    WriteQueued queued;
+  };
+
+  using ReactorBase = std::conditional_t<
+      kKind == StreamKind::kServerStreaming, grpc::ServerWriteReactor<Response>,
+      std::conditional_t<kKind == StreamKind::kClientStreaming, grpc::ServerReadReactor<Request>,
+                         grpc::ServerBidiReactor<Request, Response>>>;
+
+  // gRPC's reactor. Its reactions run on gRPC threads and only forward to the call.
+  class Reactor final : public ReactorBase {
+   public:
+    explicit Reactor(StreamCall* call) : call_(call) {}
+    void OnCancel() override { call_->context_.MarkCancelled(); }
+    void OnDone() override { call_->OnDone(); }
+    // Overrides where the kind has the reaction; never called where it has not.
+    void OnReadDone(bool ok) { call_->OnReadDone(ok); }
+    void OnWriteDone(bool ok) { call_->OnWriteDone(ok); }
+
+   private:
+    StreamCall* const call_;
+  };
+
+  ~StreamCall() override = default;
+
+  bool HasRoomLocked(size_t bytes) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const StreamLimits& limits = method_.stream_limits;
+    // An empty queue takes any message, so one larger than the byte limit still goes out.
+    return queue_.empty() || (queue_.size() < limits.max_queued_messages &&
+                              queued_bytes_ + bytes <= limits.max_queued_bytes);
+  }
+
+  void EnqueueLocked(Response message, size_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    queue_.push_back(Queued{std::move(message), bytes, absl::Now()});
+    queued_bytes_ += bytes;
+    method_.RecordQueuedBytes(queued_bytes_);
+  }
+
+  // Starts the next queued write if none is in flight. Never holds mu_ while calling gRPC.
+  void StartNextWrite() ABSL_LOCKS_EXCLUDED(mu_) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (writing_ || queue_.empty()) return;
+      writing_ = true;
+      in_flight_ = std::move(queue_.front().message);
+      method_.RecordWriteHandoff(absl::Now() - queue_.front().queued_at);
+      queued_bytes_ -= queue_.front().bytes;
+      queue_.pop_front();
+    }
+    if constexpr (kWrites) reactor_.StartWrite(&in_flight_);
+  }
+
+  // gRPC thread. Makes room: moves parked writers into the queue and tells them.
+  void OnWriteDone(bool ok) ABSL_LOCKS_EXCLUDED(mu_) {
+    std::deque<Parked> admitted;
+    std::deque<Parked> refused;
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      method_.stream_messages_written.fetch_add(ok ? 1 : 0, std::memory_order_relaxed);
+      if (!ok) {
+        // The stream is broken: nothing more will go out.
+        write_closed_ = true;
+        queue_.clear();
+        queued_bytes_ = 0;
+        refused.swap(parked_);
+      }
+      while (!parked_.empty() && HasRoomLocked(parked_.front().bytes)) {
+        EnqueueLocked(std::move(parked_.front().message), parked_.front().bytes);
+        admitted.push_back(std::move(parked_.front()));
+        parked_.pop_front();
+      }
+    }
+    // A server write fails only when the call is cancelled; the handler that learns of it from
+    // a failed write sees IsCancelled() already true, whichever reaction gRPC runs first.
+    if (!ok) context_.MarkCancelled();
+    for (Parked& parked : admitted) std::move(parked.queued)(true);
+    for (Parked& parked : refused) std::move(parked.queued)(false);
+    StartNextWrite();
+    FinishIfDrained();
+  }
+
+  // gRPC thread. Hands the request to the waiting reader, or ends the reading side.
+  void OnReadDone(bool ok) ABSL_LOCKS_EXCLUDED(mu_) {
+    ReadDone done;
+    {
+      absl::MutexLock lock(&mu_);
+      done = std::move(read_done_);
+      read_done_ = nullptr;
+      if (!ok) read_closed_ = true;
+    }
+    if (ok) {
+      std::move(done)(std::move(read_buffer_));
+    } else {
+      std::move(done)(std::nullopt);
+    }
+  }
+
+  // Sends the finish once a finish is pending and no write is queued or in flight.
+  void FinishIfDrained() ABSL_LOCKS_EXCLUDED(mu_) {
+    grpc::Status status;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!finish_status_.has_value() || finish_sent_ || writing_ || !queue_.empty()) return;
+      finish_sent_ = true;
+      status = *finish_status_;
+    }
+    // Keeps the call alive even if gRPC runs OnDone inline, inside Finish.
+    Ref();
+    reactor_.Finish(std::move(status));
+    Unref();
+  }
+
+  // gRPC thread, last reaction. Fails what still waits, then drops gRPC's reference.
+  void OnDone() ABSL_LOCKS_EXCLUDED(mu_) {
+    ReadDone reader;
+    std::deque<Parked> refused;
+    {
+      absl::MutexLock lock(&mu_);
+      read_closed_ = true;
+      write_closed_ = true;
+      reader = std::move(read_done_);
+      read_done_ = nullptr;
+      refused.swap(parked_);
+    }
+    if (reader) std::move(reader)(std::nullopt);
+    for (Parked& parked : refused) std::move(parked.queued)(false);
+    Unref();
+  }
+
+  Reactor reactor_;
+
+  mutable absl::Mutex mu_;
+  // Writing.
+  std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
+  size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  std::deque<Parked> parked_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool write_closed_ ABSL_GUARDED_BY(mu_) = false;
+  // Owned by gRPC between StartWrite and OnWriteDone (writing_ is true): untouched then.
+  Response in_flight_;
+  // Reading. read_buffer_ is gRPC's between StartRead and OnReadDone.
+  Request read_buffer_;
+  ReadDone read_done_ ABSL_GUARDED_BY(mu_);
+  bool read_closed_ ABSL_GUARDED_BY(mu_) = false;
+  // Finishing.
+  std::optional<grpc::Status> finish_status_ ABSL_GUARDED_BY(mu_);
+  bool finish_sent_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace tandem::server_internal
+
+#endif  // TANDEM_SERVER_INTERNAL_STREAM_CALL_H_

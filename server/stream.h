@@ -1,0 +1,165 @@
+// Server stream handles: what a streaming handler reads requests from and writes responses to.
+//
+//   server streaming:  (ServerContext&, const Req&, ServerWriter<Resp> writer)
+//   client streaming:  (ServerContext&, ServerReader<Req> reader, Resp* response)
+//   bidirectional:     (ServerContext&, ServerReaderWriter<Req, Resp> stream)
+//
+// The same handles serve every handler style; each operation comes in three forms:
+//   - Read / Write wait for the result, parking the executor thread (never a gRPC thread): for
+//     blocking handlers.
+//   - CoRead / CoWrite are awaited: `co_await writer.CoWrite(reply)`. The coroutine resumes on
+//     its loop, never on a gRPC thread: for coroutine handlers.
+//   - AsyncRead / AsyncWrite take an Asio completion token; a plain callback runs on a gRPC
+//     thread or at once, and must not block: for callback handlers.
+// A write completes (true) once the message is in the call's bounded write queue, so a writer
+// faster than its client waits there instead of growing memory (StreamLimits). A read gives the
+// next request, or "no more" once the client half-closed or the call was cancelled. A write
+// that fails (false) means the stream is cancelled or finished: stop and return.
+//
+// Ending the call: blocking and coroutine handlers return their status, which is sent after the
+// last queued write. Callback handlers call Finish, from any thread. Every handle is a cheap,
+// copyable reference to the call; when the handler has dropped every copy without finishing,
+// the call ends with INTERNAL.
+//
+// Threads: one Read (in any form) at a time, and one Write at a time per handle; reads and
+// writes may overlap. Finish, IsCancelled and copies are thread-safe.
+// Lifetime: the handles keep the call state alive; the ServerContext and the initial request are
+// valid until the call is finished.
+#ifndef TANDEM_SERVER_STREAM_H_
+#define TANDEM_SERVER_STREAM_H_
+
+#include <optional>
+#include <utility>
+
+#include "asio/async_result.hpp"
+#include "asio/use_awaitable.hpp"
+#include "executors/completion.h"
+#include "executors/task.h"
+#include "executors/wait_for_completion.h"
+#include "grpcpp/support/status.h"
+#include "server/internal/stream_call.h"
+#include "server/server_context.h"
+
+namespace tandem {
+namespace server_internal {
+
+// A counted reference to a call: what every handle holds.
+class CallHandle {
+ public:
+  explicit CallHandle(StreamCallBase* call) : call_(call) { call_->AddHandle(); }
+  CallHandle(const CallHandle& other) : call_(other.call_) { call_->AddHandle(); }
+  CallHandle& operator=(const CallHandle&) = delete;
+  ~CallHandle() { call_->ReleaseHandle(); }
+
+  StreamCallBase* get() const { return call_; }
+
+ private:
+  StreamCallBase* const call_;
+};
+
+}  // namespace server_internal
+
+// The requests of a client-streaming or bidirectional call.
+template <class Request>
+class ServerReader {
+ public:
+  ServerReader(server_internal::StreamCallBase* call, server_internal::StreamReadEnd<Request>* reads)
+      : call_(call), reads_(reads) {}
+
+  // Waits for the next request; false once the stream has ended. Blocking handlers only.
+  bool Read(Request* request) {
+    std::optional<Request> next = WaitForCompletion<std::optional<Request>>(
+        [this](auto done) { reads_->PostRead(std::move(done)); });
+    if (!next.has_value()) return false;
+    *request = std::move(*next);
+    return true;
+  }
+
+  // Completes with std::optional<Request>: the next request, or nullopt at the end.
+  template <class CompletionToken>
+  auto AsyncRead(CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(std::optional<Request>)>(
+        [this](auto handler) {
+          reads_->PostRead([handler = std::move(handler)](std::optional<Request> next) mutable {
+            CompleteOnItsExecutor(std::move(handler), std::move(next));
+          });
+        },
+        token);
+  }
+
+  // `std::optional<Request> next = co_await reader.CoRead();`
+  Task<std::optional<Request>> CoRead() { return AsyncRead(asio::use_awaitable); }
+
+  ServerContext& context() const { return call_.get()->context(); }
+  bool IsCancelled() const { return context().IsCancelled(); }
+
+  // Ends the call (callback handlers). Any thread; never blocks; first wins.
+  bool Finish(grpc::Status status) { return call_.get()->PostFinish(std::move(status)); }
+
+ private:
+  server_internal::CallHandle call_;
+  server_internal::StreamReadEnd<Request>* reads_;
+};
+
+// The responses of a server-streaming or bidirectional call.
+template <class Response>
+class ServerWriter {
+ public:
+  ServerWriter(server_internal::StreamCallBase* call,
+               server_internal::StreamWriteEnd<Response>* writes)
+      : call_(call), writes_(writes) {}
+
+  // Waits until `response` is queued (there is room); false if the stream can no longer be
+  // written. Blocking handlers only.
+  bool Write(Response response) {
+    return WaitForCompletion<bool>([&](auto done) {
+      writes_->PostWrite(std::move(response), std::move(done));
+    });
+  }
+
+  // Completes with bool, as Write returns.
+  template <class CompletionToken>
+  auto AsyncWrite(Response response, CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(bool)>(
+        [this](auto handler, Response response) {
+          writes_->PostWrite(std::move(response),
+                             [handler = std::move(handler)](bool queued) mutable {
+                               CompleteOnItsExecutor(std::move(handler), queued);
+                             });
+        },
+        token, std::move(response));
+  }
+
+  // `if (!co_await writer.CoWrite(reply)) co_return ...;`
+  Task<bool> CoWrite(Response response) {
+    return AsyncWrite(std::move(response), asio::use_awaitable);
+  }
+
+  ServerContext& context() const { return call_.get()->context(); }
+  bool IsCancelled() const { return context().IsCancelled(); }
+
+  // Ends the call after the queued writes (callback handlers). Any thread; never blocks; first
+  // wins.
+  bool Finish(grpc::Status status) { return call_.get()->PostFinish(std::move(status)); }
+
+ private:
+  server_internal::CallHandle call_;
+  server_internal::StreamWriteEnd<Response>* writes_;
+};
+
+// Both directions of a bidirectional call.
+template <class Request, class Response>
+class ServerReaderWriter : public ServerReader<Request>, public ServerWriter<Response> {
+ public:
+  template <class Call>
+  explicit ServerReaderWriter(Call* call)
+      : ServerReader<Request>(call, call), ServerWriter<Response>(call, call) {}
+
+  using ServerWriter<Response>::context;
+  using ServerWriter<Response>::IsCancelled;
+  using ServerWriter<Response>::Finish;
+};
+
+}  // namespace tandem
+
+#endif  // TANDEM_SERVER_STREAM_H_

@@ -1,0 +1,48 @@
+// The Tandem interop server: grpc.testing.TestService on 127.0.0.1.
+//
+//   bazel run //tests/interop:interop_server -- --port=N
+//
+// Prints "listening on 127.0.0.1:<port>" once it serves; shuts down gracefully on SIGINT or
+// SIGTERM. Drive it with any gRPC interop client (e.g. --server_port=N --test_case=large_unary).
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "server/server.h"
+#include "tests/interop/interop_service.h"
+
+int main(int argc, char** argv) {
+  int port = 0;
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (!absl::ConsumePrefix(&arg, "--port=") || !absl::SimpleAtoi(arg, &port)) {
+      std::fprintf(stderr, "usage: %s --port=N\n", argv[0]);
+      return 2;
+    }
+  }
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  tandem::interop::InteropService service;
+  tandem::ServerBuilder builder;
+  builder.AddListeningPort(absl::StrCat("127.0.0.1:", port)).RegisterService(&service);
+  absl::StatusOr<std::unique_ptr<tandem::Server>> server = builder.BuildAndStart();
+  if (!server.ok()) {
+    std::fprintf(stderr, "interop_server: %s\n", server.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("listening on 127.0.0.1:%d\n", (*server)->port());
+  std::fflush(stdout);
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  (*server)->Shutdown(absl::Seconds(5));
+  return 0;
+}

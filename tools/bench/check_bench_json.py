@@ -1,0 +1,99 @@
+"""Checks the bench's --json output (one object per line) and the BENCHMARKS.md it wrote.
+
+usage: check_bench_json.py BENCH_JSONL BENCHMARKS_MD
+
+Every line must parse and carry the fields issue 5 asks for; every scenario must list its variants
+by the issue's names; every variant this build serves must have been measured, with no failed
+call, and every row's ratio must be a number when its baseline was measured too.
+"""
+import json
+import math
+import sys
+
+REQUIRED = ["scenario", "variant", "concurrency", "qps", "p50_ms", "p99_ms", "rss_mib",
+            "threads", "errors", "ratio_vs_baseline"]
+
+VARIANTS = {
+    "unary": ["grpc-callback", "grpc-sync", "tandem-callback", "tandem-coroutine",
+              "tandem-blocking-threads", "tandem-blocking-fibers"],
+    "blocking-sleep": ["grpc-sync", "tandem-blocking-threads", "tandem-blocking-fibers",
+                       "tandem-coroutine"],
+    "tail": ["grpc-callback", "grpc-sync", "tandem-blocking-threads",
+             "tandem-blocking-threads-own-executor", "tandem-blocking-fibers",
+             "tandem-coroutine"],
+}
+
+
+def fail(message):
+    print("FAIL: " + message, file=sys.stderr)
+    sys.exit(1)
+
+
+def is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def main(jsonl_path, report_path):
+    rows = []
+    with open(jsonl_path) as lines:
+        for number, line in enumerate(lines, 1):
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                fail("line %d is not JSON (%s): %r" % (number, error, line))
+    if not rows:
+        fail("no JSON lines")
+
+    for row in rows:
+        missing = [field for field in REQUIRED if field not in row]
+        if missing:
+            fail("row %r lacks %s" % (row, missing))
+
+    by_scenario = {}
+    for row in rows:
+        by_scenario.setdefault(row["scenario"], []).append(row)
+    if sorted(by_scenario) != sorted(VARIANTS):
+        fail("scenarios %s, expected %s" % (sorted(by_scenario), sorted(VARIANTS)))
+
+    for scenario, expected in VARIANTS.items():
+        variants = [row["variant"] for row in by_scenario[scenario]]
+        if variants != expected:
+            fail("%s: variants %s, expected %s" % (scenario, variants, expected))
+        measured = {row["variant"] for row in by_scenario[scenario] if row["available"]}
+        for row in by_scenario[scenario]:
+            where = "%s/%s c=%s" % (scenario, row["variant"], row["concurrency"])
+            if not row["available"]:
+                if row["qps"] is not None:
+                    fail(where + ": unavailable, yet has figures")
+                continue
+            if row["failures"]:
+                fail(where + ": failed: %s" % row["failures"])
+            for field in ["qps", "p50_ms", "p99_ms", "rss_mib", "threads"]:
+                if not is_number(row[field]) or row[field] <= 0:
+                    fail(where + ": %s is %r, expected a positive number" % (field, row[field]))
+            if row["errors"] != 0:
+                fail(where + ": %d calls failed: %s" % (row["errors"], row["errors_by_code"]))
+            if not row["p50_ms"] <= row["p99_ms"] <= row["max_ms"]:
+                fail(where + ": latency percentiles out of order")
+            baseline_measured = scenario == "tail" or row["baseline"] in measured
+            if baseline_measured and not is_number(row["ratio_vs_baseline"]):
+                fail(where + ": ratio_vs_baseline is %r" % row["ratio_vs_baseline"])
+            if scenario != "tail" and row["variant"] == row["baseline"] \
+                    and row["ratio_vs_baseline"] != 1:
+                fail(where + ": the baseline's own ratio is %r" % row["ratio_vs_baseline"])
+            if scenario == "tail" and not is_number(row.get("p99_fast_no_slow_ms")):
+                fail(where + ": no p99 without slow calls")
+
+    with open(report_path) as report:
+        text = report.read()
+    for heading in ["# Tandem benchmarks", "| Date |", "| Machine |", "| Build |",
+                    "| Reproduce |", "## Targets", "## unary", "## blocking-sleep", "## tail"]:
+        if heading not in text:
+            fail("BENCHMARKS.md lacks %r" % heading)
+    print("checked %d rows and %s" % (len(rows), report_path))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        fail("usage: check_bench_json.py BENCH_JSONL BENCHMARKS_MD")
+    main(sys.argv[1], sys.argv[2])

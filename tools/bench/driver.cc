@@ -1,0 +1,273 @@
+#include "tools/bench/driver.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <optional>
+#include <tuple>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "tools/bench/server_variants.h"
+#include "tools/bench/load_generator.h"
+#include "tools/bench/server_process.h"
+
+namespace tandem::bench {
+namespace {
+
+constexpr absl::Duration kServerReadyTimeout = absl::Seconds(20);
+constexpr absl::Duration kServerStopTimeout = absl::Seconds(15);
+constexpr absl::Duration kThreadSamplePeriod = absl::Milliseconds(20);
+
+// One server process driven once.
+struct Measurement {
+  std::string failure;  // empty if it ran
+  LoadResult load;
+  double server_cpu_s = 0;
+  double rss_mib = 0;
+  int threads = 0;
+
+  bool ok() const { return failure.empty(); }
+  double fast_p99_ms() const {
+    return load.classes.empty() ? 0 : load.classes.front().latency.p99_ms;
+  }
+};
+
+Measurement Measure(const BenchOptions& options, const std::string& variant,
+                    const std::vector<CallClass>& mix, int concurrency) {
+  Measurement measurement;
+  absl::StatusOr<std::unique_ptr<ServerProcess>> process = ServerProcess::Start(
+      {options.server_binary, absl::StrCat("--serve=", variant),
+       absl::StrCat("--parent=", getpid())},
+      kServerReadyTimeout);
+  if (!process.ok()) {
+    measurement.failure = process.status().ToString();
+    return measurement;
+  }
+  const pid_t pid = (*process)->pid();
+  PeakThreadSampler sampler(pid, kThreadSamplePeriod);
+
+  // CPU time is read when the window opens and closes, so warm-up and draining are left out.
+  double cpu_start = 0;
+  double cpu_end = 0;
+  auto cpu_now = [pid]() {
+    absl::StatusOr<ProcSample> sample = ReadProcSample(pid);
+    return sample.ok() ? sample->cpu_s : 0.0;
+  };
+  LoadHooks hooks{.window_start = [&] { cpu_start = cpu_now(); },
+                  .window_end = [&] { cpu_end = cpu_now(); }};
+  LoadSpec spec{.target = (*process)->address(),
+                .concurrency = concurrency,
+                .channels = options.channels,
+                .payload_bytes = options.payload_bytes,
+                .warmup = options.warmup,
+                .duration = options.duration,
+                .call_timeout = options.call_timeout,
+                .mix = mix};
+  absl::StatusOr<LoadResult> load = RunClosedLoop(spec, hooks);
+
+  // VmHWM before the process goes: a zombie has no memory figures left.
+  absl::StatusOr<ProcSample> last = ReadProcSample(pid);
+  measurement.threads = sampler.Stop();
+  if (last.ok()) {
+    measurement.rss_mib = last->vm_hwm_mib;
+    measurement.threads = std::max(measurement.threads, last->threads);
+  }
+  const absl::Status stopped = (*process)->Stop(kServerStopTimeout);
+
+  if (!load.ok()) {
+    measurement.failure = load.status().ToString();
+  } else if (!load->drained) {
+    measurement.failure = absl::StrCat("calls still in flight ",
+                                       absl::FormatDuration(options.call_timeout),
+                                       " after the window closed");
+  } else if (!stopped.ok()) {
+    measurement.failure = stopped.ToString();
+  } else if (!last.ok()) {
+    measurement.failure = last.status().ToString();
+  }
+  if (load.ok()) measurement.load = *std::move(load);
+  measurement.server_cpu_s = cpu_end - cpu_start;
+  return measurement;
+}
+
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t middle = values.size() / 2;
+  return values.size() % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+}
+
+void PrintProgress(int round, int rounds, const Scenario& scenario, int concurrency,
+                   const std::string& variant, const char* what, const Measurement& m) {
+  if (!m.ok()) {
+    std::fprintf(stderr, "[round %d/%d] %s c=%d %s%s: FAILED: %s\n", round, rounds,
+                 scenario.name.c_str(), concurrency, variant.c_str(), what, m.failure.c_str());
+    return;
+  }
+  std::fprintf(stderr,
+               "[round %d/%d] %s c=%d %s%s: %.0f calls/s%s, p50 %.2f ms, p99 %.2f ms, "
+               "%.1f MiB, %d threads, %.2f CPU s, %llu errors\n",
+               round, rounds, scenario.name.c_str(), concurrency, variant.c_str(), what,
+               m.load.qps,
+               scenario.streaming
+                   ? absl::StrFormat(" (%.0f msgs/s, %.1f MiB/s)", m.load.messages_per_s,
+                                     m.load.mib_per_s)
+                         .c_str()
+                   : "",
+               m.load.latency.p50_ms, m.load.latency.p99_ms, m.rss_mib, m.threads,
+               m.server_cpu_s, static_cast<unsigned long long>(m.load.errors));
+}
+
+// Measurements of one scenario at one concurrency: [variant][round].
+struct Cell {
+  std::map<std::string, std::vector<Measurement>> with_mix;
+  std::map<std::string, std::vector<Measurement>> no_slow;  // tail scenarios only
+};
+
+}  // namespace
+
+std::vector<Row> RunBench(const BenchOptions& options) {
+  const std::vector<std::string> known = BenchServerVariants();
+  auto available = [&known](const std::string& variant) {
+    return std::find(known.begin(), known.end(), variant) != known.end();
+  };
+  auto selected = [&options](const std::string& variant) {
+    return options.variants.empty() || std::find(options.variants.begin(), options.variants.end(),
+                                                 variant) != options.variants.end();
+  };
+  auto levels = [&options](const Scenario& scenario) {
+    return options.concurrency.empty() ? scenario.concurrency : options.concurrency;
+  };
+
+  // cells[scenario index][concurrency]
+  std::vector<std::map<int, Cell>> cells(options.scenarios.size());
+  for (int round = 0; round < options.rounds; ++round) {
+    for (size_t s = 0; s < options.scenarios.size(); ++s) {
+      const Scenario& scenario = options.scenarios[s];
+      std::vector<std::string> order;
+      for (const std::string& variant : scenario.variants) {
+        if (selected(variant) && available(variant)) order.push_back(variant);
+      }
+      if (order.empty()) continue;
+      // A different variant goes first each round, so none always runs on a cold machine.
+      std::rotate(order.begin(), order.begin() + round % order.size(), order.end());
+      for (int concurrency : levels(scenario)) {
+        Cell& cell = cells[s][concurrency];
+        for (const std::string& variant : order) {
+          if (scenario.tail) {
+            Measurement m = Measure(options, variant, {scenario.mix.front()}, concurrency);
+            PrintProgress(round + 1, options.rounds, scenario, concurrency, variant,
+                          " (no slow calls)", m);
+            cell.no_slow[variant].push_back(std::move(m));
+          }
+          Measurement m = Measure(options, variant, scenario.mix, concurrency);
+          PrintProgress(round + 1, options.rounds, scenario, concurrency, variant, "", m);
+          cell.with_mix[variant].push_back(std::move(m));
+        }
+      }
+    }
+  }
+
+  std::vector<Row> rows;
+  for (size_t s = 0; s < options.scenarios.size(); ++s) {
+    const Scenario& scenario = options.scenarios[s];
+    for (int concurrency : levels(scenario)) {
+      Cell& cell = cells[s][concurrency];
+      for (const std::string& variant : scenario.variants) {
+        if (!selected(variant)) continue;
+        Row row;
+        row.scenario = scenario.name;
+        row.variant = variant;
+        row.baseline = scenario.tail ? variant + " with no slow calls" : scenario.variants.front();
+        row.concurrency = concurrency;
+        row.available = available(variant);
+        if (scenario.tail) row.slow_share = scenario.mix.back().share;
+        if (!row.available) {
+          rows.push_back(std::move(row));
+          continue;
+        }
+
+        const std::vector<Measurement>& measured = cell.with_mix[variant];
+        std::vector<double> qps, msgs, mib, p50, p90, p99, cpu, cpu_per_call, client_cpu, ratios,
+            p99_slow, p99_no_slow;
+        std::map<std::string, uint64_t> errors;
+        for (size_t round = 0; round < measured.size(); ++round) {
+          const Measurement& m = measured[round];
+          if (!m.ok()) {
+            row.failures.push_back(absl::StrCat("round ", round + 1, ": ", m.failure));
+            continue;
+          }
+          ++row.rounds;
+          // Tail scenarios report the fast calls' latency: that is the question they ask.
+          const LatencySummary& latency =
+              scenario.tail ? m.load.classes.front().latency : m.load.latency;
+          qps.push_back(m.load.qps);
+          msgs.push_back(m.load.messages_per_s);
+          mib.push_back(m.load.mib_per_s);
+          p50.push_back(latency.p50_ms);
+          p90.push_back(latency.p90_ms);
+          p99.push_back(latency.p99_ms);
+          row.max_ms = std::max(row.max_ms, latency.max_ms);
+          cpu.push_back(m.server_cpu_s);
+          // Per message for streams: a call there is a thousand messages.
+          const uint64_t units = scenario.streaming ? m.load.messages : m.load.ok;
+          if (units > 0) cpu_per_call.push_back(m.server_cpu_s * 1e6 / units);
+          client_cpu.push_back(m.load.client_cpu_s);
+          row.rss_mib = std::max(row.rss_mib, m.rss_mib);
+          row.threads = std::max(row.threads, m.threads);
+          row.errors += m.load.errors;
+          for (const auto& [code, count] : m.load.errors_by_code) errors[code] += count;
+
+          if (scenario.tail) {
+            p99_slow.push_back(m.load.classes.back().latency.p99_ms);
+            const std::vector<Measurement>& reference = cell.no_slow[variant];
+            if (round < reference.size() && reference[round].ok() &&
+                reference[round].fast_p99_ms() > 0) {
+              p99_no_slow.push_back(reference[round].fast_p99_ms());
+              ratios.push_back(m.fast_p99_ms() / reference[round].fast_p99_ms());
+            }
+          } else {
+            // Streams compare messages/s, everything else calls/s.
+            auto rate = [&scenario](const Measurement& x) {
+              return scenario.streaming ? x.load.messages_per_s : x.load.qps;
+            };
+            auto base = cell.with_mix.find(scenario.variants.front());
+            if (base != cell.with_mix.end() && round < base->second.size() &&
+                base->second[round].ok() && rate(base->second[round]) > 0) {
+              ratios.push_back(rate(m) / rate(base->second[round]));
+            }
+          }
+        }
+        if (scenario.tail) {
+          for (const Measurement& m : cell.no_slow[variant]) {
+            if (!m.ok()) row.failures.push_back("no-slow reference: " + m.failure);
+          }
+        }
+        row.qps = Median(qps);
+        if (scenario.streaming && !msgs.empty()) {
+          row.msgs_per_s = Median(msgs);
+          row.mib_per_s = Median(mib);
+        }
+        row.p50_ms = Median(p50);
+        row.p90_ms = Median(p90);
+        row.p99_ms = Median(p99);
+        row.server_cpu_s = Median(cpu);
+        row.cpu_us_per_call = Median(cpu_per_call);
+        row.client_cpu_s = Median(client_cpu);
+        row.errors_by_code.assign(errors.begin(), errors.end());
+        if (!ratios.empty()) row.ratio_vs_baseline = Median(ratios);
+        if (!p99_slow.empty()) row.p99_slow_ms = Median(p99_slow);
+        if (!p99_no_slow.empty()) row.p99_fast_no_slow_ms = Median(p99_no_slow);
+        rows.push_back(std::move(row));
+      }
+    }
+  }
+  return rows;
+}
+
+}  // namespace tandem::bench

@@ -1,0 +1,313 @@
+#include "tools/bench/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace tandem::bench {
+namespace {
+
+bool Measured(const Row& row) { return row.available && row.rounds > 0; }
+
+std::string Ms(double ms) { return absl::StrFormat(ms < 1 ? "%.3f" : "%.2f", ms); }
+
+// One column of the tables, text and Markdown alike.
+struct Column {
+  std::string header;
+  std::function<std::string(const Row&)> cell;  // only called for measured rows
+  bool left = false;
+};
+
+std::vector<Column> ColumnsFor(const Scenario& scenario) {
+  std::vector<Column> columns = {
+      {"variant", [](const Row& r) { return r.variant; }, true},
+      {"c", [](const Row& r) { return absl::StrCat(r.concurrency); }},
+      {"calls/s", [](const Row& r) { return absl::StrFormat("%.0f", r.qps); }},
+      {"ratio", [](const Row& r) {
+         return r.ratio_vs_baseline ? absl::StrFormat("%.2fx", *r.ratio_vs_baseline)
+                                    : std::string("-");
+       }},
+      {"p50 ms", [](const Row& r) { return Ms(r.p50_ms); }},
+      {"p90 ms", [](const Row& r) { return Ms(r.p90_ms); }},
+      {"p99 ms", [](const Row& r) { return Ms(r.p99_ms); }},
+      {"max ms", [](const Row& r) { return Ms(r.max_ms); }},
+  };
+  if (scenario.streaming) {
+    // After calls/s: messages are what the ratio compares.
+    columns.insert(columns.begin() + 3,
+                   {{"msgs/s", [](const Row& r) { return absl::StrFormat("%.0f", *r.msgs_per_s); }},
+                    {"MiB/s", [](const Row& r) { return absl::StrFormat("%.1f", *r.mib_per_s); }}});
+  }
+  if (scenario.tail) {
+    columns.push_back({"p99 no-slow ms", [](const Row& r) {
+                         return r.p99_fast_no_slow_ms ? Ms(*r.p99_fast_no_slow_ms) : "-";
+                       }});
+    columns.push_back({"p99 slow ms", [](const Row& r) {
+                         return r.p99_slow_ms ? Ms(*r.p99_slow_ms) : "-";
+                       }});
+  }
+  columns.push_back(
+      {"CPU s", [](const Row& r) { return absl::StrFormat("%.2f", r.server_cpu_s); }});
+  columns.push_back({scenario.streaming ? "CPU µs/msg" : "CPU µs/call",
+                     [](const Row& r) { return absl::StrFormat("%.1f", r.cpu_us_per_call); }});
+  columns.push_back({"RSS MiB", [](const Row& r) { return absl::StrFormat("%.1f", r.rss_mib); }});
+  columns.push_back({"threads", [](const Row& r) { return absl::StrCat(r.threads); }});
+  columns.push_back({"errors", [](const Row& r) {
+                       if (r.errors == 0) return std::string("0");
+                       std::vector<std::string> codes;
+                       for (const auto& [code, count] : r.errors_by_code) {
+                         codes.push_back(absl::StrCat(code, "=", count));
+                       }
+                       return absl::StrCat(r.errors, " (", absl::StrJoin(codes, " "), ")");
+                     }});
+  return columns;
+}
+
+std::string WhyNotMeasured(const Row& row) {
+  if (!row.available) return "not available in this build";
+  return absl::StrCat("not measured: ", absl::StrJoin(row.failures, "; "));
+}
+
+std::vector<const Row*> RowsOf(const Scenario& scenario, const std::vector<Row>& rows) {
+  std::vector<const Row*> of;
+  for (const Row& row : rows) {
+    if (row.scenario == scenario.name) of.push_back(&row);
+  }
+  return of;
+}
+
+std::string Heading(const Scenario& scenario) {
+  return absl::StrCat(scenario.name, ": ", scenario.title);
+}
+
+std::string JsonString(absl::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += absl::StrFormat("\\u%04x", c);
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string JsonNumber(std::optional<double> value) {
+  if (!value || !std::isfinite(*value)) return "null";
+  return absl::StrFormat("%.6g", *value);
+}
+
+}  // namespace
+
+std::string FormatTable(const std::vector<Scenario>& scenarios, const std::vector<Row>& rows) {
+  std::string out;
+  for (const Scenario& scenario : scenarios) {
+    std::vector<const Row*> of = RowsOf(scenario, rows);
+    if (of.empty()) continue;
+    const std::vector<Column> columns = ColumnsFor(scenario);
+    std::vector<std::vector<std::string>> cells;
+    std::vector<size_t> widths;
+    for (const Column& column : columns) widths.push_back(column.header.size());
+    for (const Row* row : of) {
+      std::vector<std::string> line;
+      if (Measured(*row)) {
+        for (size_t i = 0; i < columns.size(); ++i) {
+          line.push_back(columns[i].cell(*row));
+          widths[i] = std::max(widths[i], line.back().size());
+        }
+      } else {
+        line = {row->variant, absl::StrCat(row->concurrency), WhyNotMeasured(*row)};
+        widths[0] = std::max(widths[0], line[0].size());
+      }
+      cells.push_back(std::move(line));
+    }
+    absl::StrAppend(&out, "\n== ", Heading(scenario), "\n   ratio: ", scenario.ratio_meaning,
+                    "\n");
+    auto append_line = [&](const std::vector<std::string>& line) {
+      std::string text;
+      for (size_t i = 0; i < line.size(); ++i) {
+        // The last cell of an unmeasured row is free text: no padding.
+        const bool free_text = line.size() != columns.size() && i + 1 == line.size();
+        if (free_text) {
+          absl::StrAppend(&text, "  ", line[i]);
+        } else if (columns[i].left) {
+          absl::StrAppend(&text, absl::StrFormat("%-*s", widths[i], line[i]));
+        } else {
+          absl::StrAppend(&text, absl::StrFormat("  %*s", widths[i], line[i]));
+        }
+      }
+      absl::StrAppend(&out, text, "\n");
+    };
+    std::vector<std::string> headers;
+    for (const Column& column : columns) headers.push_back(column.header);
+    append_line(headers);
+    for (const auto& line : cells) append_line(line);
+  }
+  return out;
+}
+
+std::string FormatJson(const Row& row) {
+  const bool measured = Measured(row);
+  auto number = [measured](double value) {
+    return measured ? JsonNumber(value) : std::string("null");
+  };
+  std::vector<std::string> fields = {
+      absl::StrCat("\"scenario\":", JsonString(row.scenario)),
+      absl::StrCat("\"variant\":", JsonString(row.variant)),
+      absl::StrCat("\"concurrency\":", row.concurrency),
+      absl::StrCat("\"available\":", row.available ? "true" : "false"),
+      absl::StrCat("\"rounds\":", row.rounds),
+      absl::StrCat("\"qps\":", number(row.qps)),
+      absl::StrCat("\"p50_ms\":", number(row.p50_ms)),
+      absl::StrCat("\"p90_ms\":", number(row.p90_ms)),
+      absl::StrCat("\"p99_ms\":", number(row.p99_ms)),
+      absl::StrCat("\"max_ms\":", number(row.max_ms)),
+      absl::StrCat("\"rss_mib\":", number(row.rss_mib)),
+      absl::StrCat("\"threads\":", measured ? absl::StrCat(row.threads) : "null"),
+      absl::StrCat("\"errors\":", measured ? absl::StrCat(row.errors) : "null"),
+  };
+  std::vector<std::string> codes;
+  for (const auto& [code, count] : row.errors_by_code) {
+    codes.push_back(absl::StrCat(JsonString(code), ":", count));
+  }
+  fields.push_back(absl::StrCat("\"errors_by_code\":{", absl::StrJoin(codes, ","), "}"));
+  fields.push_back(absl::StrCat("\"ratio_vs_baseline\":", JsonNumber(row.ratio_vs_baseline)));
+  fields.push_back(absl::StrCat("\"baseline\":", JsonString(row.baseline)));
+  fields.push_back(absl::StrCat("\"server_cpu_s\":", number(row.server_cpu_s)));
+  fields.push_back(absl::StrCat("\"cpu_us_per_call\":", number(row.cpu_us_per_call)));
+  fields.push_back(absl::StrCat("\"client_cpu_s\":", number(row.client_cpu_s)));
+  if (row.msgs_per_s) {
+    fields.push_back(absl::StrCat("\"msgs_per_s\":", number(*row.msgs_per_s)));
+    fields.push_back(absl::StrCat("\"mib_per_s\":", number(*row.mib_per_s)));
+    fields.push_back("\"ratio_of\":\"messages/s\"");
+  }
+  if (row.slow_share > 0) {
+    fields.push_back("\"latency_of\":\"fast calls\"");
+    fields.push_back(absl::StrCat("\"slow_share\":", JsonNumber(row.slow_share)));
+    fields.push_back(absl::StrCat("\"p99_fast_no_slow_ms\":", JsonNumber(row.p99_fast_no_slow_ms)));
+    fields.push_back(absl::StrCat("\"p99_slow_ms\":", JsonNumber(row.p99_slow_ms)));
+  }
+  std::vector<std::string> failures;
+  for (const std::string& failure : row.failures) failures.push_back(JsonString(failure));
+  fields.push_back(absl::StrCat("\"failures\":[", absl::StrJoin(failures, ","), "]"));
+  return absl::StrCat("{", absl::StrJoin(fields, ","), "}");
+}
+
+namespace {
+
+const char* ResultName(TargetCheck::Result result) {
+  switch (result) {
+    case TargetCheck::Result::kMet:
+      return "met";
+    case TargetCheck::Result::kMissed:
+      return "MISSED";
+    case TargetCheck::Result::kNotMeasured:
+      return "not measured";
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::string FormatTargets(const std::vector<TargetCheck>& checks) {
+  std::string out = "\n== targets (issue 5)\n";
+  for (const TargetCheck& check : checks) {
+    if (check.result == TargetCheck::Result::kNotMeasured) {
+      absl::StrAppend(&out, absl::StrFormat("  %-12s %-8s %s (%s)\n", ResultName(check.result),
+                                            "", check.target, check.measured));
+    } else {
+      absl::StrAppend(&out, absl::StrFormat("  %-12s %-8s %s\n", ResultName(check.result),
+                                            check.measured, check.target));
+    }
+  }
+  return out;
+}
+
+std::string FormatMarkdown(const RunInfo& info, const std::vector<Scenario>& scenarios,
+                           const std::vector<Row>& rows, const std::vector<TargetCheck>& checks) {
+  std::string out = absl::StrCat(
+      "# Tandem benchmarks\n\n"
+      "Written by the bench command (`tools/dev bench`, source in `tools/bench/`), not by hand: "
+      "rerun it to refresh this file.\n\n"
+      "Each row is one server variant in a process of its own, driven on loopback by a closed-loop "
+      "gRPC callback-API client with a fixed number of calls in flight (c). Variants are "
+      "interleaved round by round, and each ratio compares two measurements of the same round: on "
+      "a shared machine absolute numbers drift from run to run, ratios taken together hold. "
+      "Figures are medians over rounds, except max latency, peak RSS (VmHWM) and threads, which "
+      "are the largest seen. Server CPU is the server process's user + system time inside the "
+      "measurement window; the client shares the machine's cores with it.\n\n"
+      "## Run\n\n"
+      "| | |\n|---|---|\n",
+      "| Date | ", info.date, " |\n",
+      "| Machine | ", info.machine, " |\n",
+      "| Load average (1 min) before / after | ", info.load_average, " |\n",
+      "| Build | ", info.build, " |\n",
+      "| Mode | ", info.mode, " |\n",
+      "| Reproduce | ", info.command, " |\n\n");
+
+  absl::StrAppend(&out, "## Targets (issue 5)\n\n| target | measured | result |\n|---|---|---|\n");
+  for (const TargetCheck& check : checks) {
+    absl::StrAppend(&out, "| ", check.target, " | ", check.measured, " | ",
+                    ResultName(check.result), " |\n");
+  }
+  absl::StrAppend(&out, "\n");
+
+  for (const Scenario& scenario : scenarios) {
+    std::vector<const Row*> of = RowsOf(scenario, rows);
+    if (of.empty()) continue;
+    absl::StrAppend(&out, "## ", Heading(scenario), "\n\nRatio: ", scenario.ratio_meaning, ".");
+    if (scenario.tail) {
+      absl::StrAppend(&out,
+                      " Latency columns are of the fast calls; `p99 slow` is of the 100 ms calls.");
+    }
+    absl::StrAppend(&out, "\n\n");
+    const std::vector<Column> columns = ColumnsFor(scenario);
+    std::vector<std::string> headers, rules;
+    for (const Column& column : columns) {
+      headers.push_back(column.header);
+      rules.push_back(column.left ? "---" : "---:");
+    }
+    absl::StrAppend(&out, "| ", absl::StrJoin(headers, " | "), " |\n|", absl::StrJoin(rules, "|"),
+                    "|\n");
+    std::vector<std::string> notes;
+    for (const Row* row : of) {
+      std::vector<std::string> line;
+      if (Measured(*row)) {
+        for (const Column& column : columns) line.push_back(column.cell(*row));
+      } else {
+        line = {row->variant, absl::StrCat(row->concurrency), WhyNotMeasured(*row)};
+        line.resize(columns.size());
+      }
+      absl::StrAppend(&out, "| ", absl::StrJoin(line, " | "), " |\n");
+      if (Measured(*row) && !row->failures.empty()) {
+        notes.push_back(absl::StrCat(row->variant, " c=", row->concurrency, ": ",
+                                     absl::StrJoin(row->failures, "; ")));
+      }
+    }
+    for (const std::string& note : notes) absl::StrAppend(&out, "\nFailed rounds: ", note, "\n");
+    absl::StrAppend(&out, "\n");
+  }
+  return out;
+}
+
+}  // namespace tandem::bench

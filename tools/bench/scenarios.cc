@@ -1,0 +1,201 @@
+#include "tools/bench/scenarios.h"
+
+#include <functional>
+
+#include "absl/strings/str_format.h"
+
+namespace tandem::bench {
+
+std::vector<Scenario> AllScenarios() {
+  std::vector<Scenario> scenarios;
+  scenarios.push_back(Scenario{
+      .name = "unary",
+      .title = "64-byte echo",
+      .concurrency = {1, 64, 256},
+      .variants = {"grpc-callback", "grpc-sync", "tandem-callback", "tandem-coroutine",
+                   "tandem-blocking-threads", "tandem-blocking-fibers"},
+      .mix = {CallClass{.name = "echo", .method = BenchMethod::kEcho}},
+      .ratio_meaning = "calls/s ÷ grpc-callback's calls/s in the same round (higher is better)",
+  });
+  scenarios.push_back(Scenario{
+      .name = "blocking-sleep",
+      .title = "the handler waits 10 ms before it answers (64-byte payload)",
+      .concurrency = {1024},
+      .variants = {"grpc-sync", "tandem-blocking-threads", "tandem-blocking-fibers",
+                   "tandem-coroutine"},
+      .mix = {CallClass{.name = "sleep",
+                        .method = BenchMethod::kSleep,
+                        .sleep = absl::Milliseconds(10)}},
+      .ratio_meaning = "calls/s ÷ grpc-sync's calls/s in the same round (higher is better)",
+  });
+  scenarios.push_back(Scenario{
+      .name = "stream",
+      .title = "server streaming of 1 KiB messages, 1000 per call",
+      .concurrency = {1, 16},
+      .variants = {"grpc-callback", "grpc-sync", "tandem-callback", "tandem-coroutine",
+                   "tandem-blocking-threads", "tandem-blocking-fibers"},
+      .mix = {CallClass{.name = "stream",
+                        .method = BenchMethod::kStream,
+                        .stream_messages = 1000}},
+      .streaming = true,
+      .ratio_meaning = "messages/s ÷ grpc-callback's messages/s in the same round (higher is "
+                       "better); latency is of whole calls",
+  });
+  scenarios.push_back(Scenario{
+      .name = "tail",
+      .title = "99% fast echoes, 1% calls that take 100 ms (64-byte payload)",
+      .concurrency = {256},
+      .variants = {"grpc-callback", "grpc-sync", "tandem-blocking-threads",
+                   "tandem-blocking-threads-own-executor", "tandem-blocking-fibers",
+                   "tandem-coroutine"},
+      .mix = {CallClass{.name = "fast", .method = BenchMethod::kEcho, .share = 0.99},
+              CallClass{.name = "slow",
+                        .method = BenchMethod::kSleep,
+                        .sleep = absl::Milliseconds(100),
+                        .share = 0.01}},
+      .tail = true,
+      .ratio_meaning = "p99 of the fast calls ÷ the same variant's p99 with no slow calls at all, "
+                       "in the same round (lower is better; 1.0 means slow calls cost fast ones "
+                       "nothing)",
+  });
+  return scenarios;
+}
+
+std::vector<std::string> ScenarioNames() {
+  std::vector<std::string> names;
+  for (const Scenario& scenario : AllScenarios()) names.push_back(scenario.name);
+  return names;
+}
+
+namespace {
+
+const Row* Find(const std::vector<Row>& rows, const std::string& scenario,
+                const std::string& variant, int concurrency) {
+  for (const Row& row : rows) {
+    if (row.scenario == scenario && row.variant == variant && row.concurrency == concurrency &&
+        row.available && row.rounds > 0) {
+      return &row;
+    }
+  }
+  return nullptr;
+}
+
+TargetCheck NotMeasured(std::string target, std::string why) {
+  return TargetCheck{std::move(target), std::move(why), TargetCheck::Result::kNotMeasured};
+}
+
+TargetCheck Compare(std::string target, double value, bool met, const char* format) {
+  return TargetCheck{std::move(target), absl::StrFormat(format, value),
+                     met ? TargetCheck::Result::kMet : TargetCheck::Result::kMissed};
+}
+
+}  // namespace
+
+std::vector<TargetCheck> CheckTargets(const std::vector<Row>& rows) {
+  std::vector<TargetCheck> checks;
+  const std::string not_run = "not measured in this run";
+
+  // unary, c=64.
+  const std::pair<const char*, double> unary_targets[] = {{"tandem-coroutine", 0.95},
+                                                          {"tandem-callback", 0.95},
+                                                          {"tandem-blocking-threads", 0.85},
+                                                          {"tandem-blocking-fibers", 0.85}};
+  for (const auto& [variant, minimum] : unary_targets) {
+    std::string target =
+        absl::StrFormat("unary c=64: %s >= %.2fx grpc-callback calls/s", variant, minimum);
+    const Row* row = Find(rows, "unary", variant, 64);
+    if (row == nullptr || !row->ratio_vs_baseline) {
+      checks.push_back(NotMeasured(std::move(target), not_run));
+    } else {
+      checks.push_back(Compare(std::move(target), *row->ratio_vs_baseline,
+                               *row->ratio_vs_baseline >= minimum, "%.2fx"));
+    }
+  }
+
+  // blocking-sleep: the fiber pool against grpc-sync.
+  const Row* fibers = Find(rows, "blocking-sleep", "tandem-blocking-fibers", 1024);
+  const Row* sync = Find(rows, "blocking-sleep", "grpc-sync", 1024);
+  const Row* fibers_unary = Find(rows, "unary", "tandem-blocking-fibers", 256);
+  const std::string fiber_why =
+      fibers == nullptr ? "tandem-blocking-fibers not measured (no fiber pool in this build, or "
+                          "not selected)"
+                        : not_run;
+  {
+    std::string target = "blocking-sleep: tandem-blocking-fibers >= 1.5x grpc-sync calls/s";
+    if (fibers == nullptr || !fibers->ratio_vs_baseline) {
+      checks.push_back(NotMeasured(std::move(target), fiber_why));
+    } else {
+      checks.push_back(Compare(std::move(target), *fibers->ratio_vs_baseline,
+                               *fibers->ratio_vs_baseline >= 1.5, "%.2fx"));
+    }
+  }
+  {
+    std::string target = "blocking-sleep: tandem-blocking-fibers peak RSS <= 0.5x grpc-sync's";
+    if (fibers == nullptr || sync == nullptr || sync->rss_mib <= 0) {
+      checks.push_back(NotMeasured(std::move(target), fiber_why));
+    } else {
+      const double ratio = fibers->rss_mib / sync->rss_mib;
+      checks.push_back(Compare(std::move(target), ratio, ratio <= 0.5, "%.2fx"));
+    }
+  }
+  {
+    std::string target = "blocking-sleep: tandem-blocking-fibers <= 16 threads";
+    if (fibers == nullptr) {
+      checks.push_back(NotMeasured(std::move(target), fiber_why));
+    } else {
+      checks.push_back(
+          Compare(std::move(target), fibers->threads, fibers->threads <= 16, "%.0f threads"));
+    }
+  }
+  {
+    std::string target =
+        "blocking-sleep: tandem-blocking-fibers calls/s >= 0.9x its own unary calls/s at c=256";
+    if (fibers == nullptr || fibers_unary == nullptr || fibers_unary->qps <= 0) {
+      checks.push_back(NotMeasured(std::move(target), fibers == nullptr
+                                                          ? fiber_why
+                                                          : "unary c=256 not measured in this run"));
+    } else {
+      const double ratio = fibers->qps / fibers_unary->qps;
+      checks.push_back(Compare(std::move(target), ratio, ratio >= 0.9, "%.2fx"));
+    }
+  }
+
+  // stream, at every concurrency measured.
+  for (const char* variant : {"tandem-callback", "tandem-coroutine", "tandem-blocking-threads",
+                              "tandem-blocking-fibers"}) {
+    bool any = false;
+    for (const Row& row : rows) {
+      if (row.scenario != "stream" || row.variant != variant) continue;
+      any = true;
+      std::string target = absl::StrFormat("stream c=%d: %s >= 0.90x grpc-callback messages/s",
+                                           row.concurrency, variant);
+      if (!row.available || row.rounds == 0 || !row.ratio_vs_baseline) {
+        checks.push_back(NotMeasured(std::move(target), not_run));
+      } else {
+        checks.push_back(Compare(std::move(target), *row.ratio_vs_baseline,
+                                 *row.ratio_vs_baseline >= 0.9, "%.2fx"));
+      }
+    }
+    if (!any) {
+      checks.push_back(NotMeasured(
+          absl::StrFormat("stream: %s >= 0.90x grpc-callback messages/s", variant), not_run));
+    }
+  }
+
+  // tail.
+  {
+    std::string target =
+        "tail: fast-call p99 with the slow method on its own executor "
+        "(tandem-blocking-threads-own-executor) <= 2x its p99 with no slow calls";
+    const Row* row = Find(rows, "tail", "tandem-blocking-threads-own-executor", 256);
+    if (row == nullptr || !row->ratio_vs_baseline) {
+      checks.push_back(NotMeasured(std::move(target), not_run));
+    } else {
+      checks.push_back(Compare(std::move(target), *row->ratio_vs_baseline,
+                               *row->ratio_vs_baseline <= 2.0, "%.2fx"));
+    }
+  }
+  return checks;
+}
+
+}  // namespace tandem::bench

@@ -1,0 +1,83 @@
+// The bench's scenarios (issue 5): what load each one puts on which server variants, and the
+// targets their ratios are held to.
+//
+//   unary           64-byte echo at concurrency 1, 64 and 256; baseline grpc-callback.
+//   blocking-sleep  the handler waits 10 ms, concurrency 1024; baseline grpc-sync.
+//   tail            99% fast echoes and 1% calls that take 100 ms, concurrency 256. Every variant
+//                   is also run with no slow calls at all, and is its own baseline: the ratio is
+//                   the p99 of its fast calls with slow calls ÷ without (lower is better).
+//   stream          server streaming of 1 KiB messages, 1000 per call, at concurrency 1 and 16;
+//                   baseline grpc-callback, ratios of messages/s.
+//
+// Variant lists may name variants this build cannot serve yet (tandem-blocking-fibers before
+// the fiber pool exists); the bench reports them as not available instead of failing.
+#ifndef TANDEM_TOOLS_BENCH_SCENARIOS_H_
+#define TANDEM_TOOLS_BENCH_SCENARIOS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tools/bench/load_generator.h"
+
+namespace tandem::bench {
+
+struct Scenario {
+  std::string name;
+  std::string title;  // one line: what is measured
+  std::vector<int> concurrency;
+  std::vector<std::string> variants;  // the first is the baseline, except for tail scenarios
+  std::vector<CallClass> mix;         // for tail scenarios: mix[0] is the fast class
+  bool tail = false;
+  bool streaming = false;  // ratios compare messages/s instead of calls/s
+  std::string ratio_meaning;  // how to read ratio_vs_baseline, for the report
+};
+
+std::vector<Scenario> AllScenarios();
+std::vector<std::string> ScenarioNames();
+
+// One aggregated result: a variant of a scenario at one concurrency, over all rounds.
+struct Row {
+  std::string scenario;
+  std::string variant;
+  std::string baseline;  // the variant ratios compare with (tail: the same variant, no slow calls)
+  int concurrency = 0;
+  int rounds = 0;   // rounds that measured it
+  bool available = true;  // false: this build has no such server variant
+  double qps = 0;   // median over rounds of OK calls/s
+  // Streaming scenarios: medians over rounds of messages and payload MiB received per second.
+  std::optional<double> msgs_per_s;
+  std::optional<double> mib_per_s;
+  // Latency, medians over rounds (max: the largest). Tail scenarios: of the fast calls.
+  double p50_ms = 0;
+  double p90_ms = 0;
+  double p99_ms = 0;
+  double max_ms = 0;
+  double server_cpu_s = 0;     // median over rounds, inside the measurement window
+  double cpu_us_per_call = 0;  // server CPU time per OK call
+  double client_cpu_s = 0;
+  double rss_mib = 0;  // largest peak RSS (VmHWM) over rounds
+  int threads = 0;     // largest thread count seen over rounds
+  uint64_t errors = 0;  // summed over rounds
+  std::vector<std::pair<std::string, uint64_t>> errors_by_code;
+  std::optional<double> ratio_vs_baseline;  // median over rounds of the per-round ratio
+  // Tail scenarios only.
+  double slow_share = 0;
+  std::optional<double> p99_fast_no_slow_ms;
+  std::optional<double> p99_slow_ms;
+  std::vector<std::string> failures;  // why a round could not measure it
+};
+
+// A target of issue 5, checked against the rows of one run.
+struct TargetCheck {
+  enum class Result { kMet, kMissed, kNotMeasured };
+  std::string target;    // e.g. "unary c=64: tandem-coroutine >= 0.95x grpc-callback"
+  std::string measured;  // e.g. "0.97x", or why it was not measured
+  Result result = Result::kNotMeasured;
+};
+
+std::vector<TargetCheck> CheckTargets(const std::vector<Row>& rows);
+
+}  // namespace tandem::bench
+
+#endif  // TANDEM_TOOLS_BENCH_SCENARIOS_H_

@@ -1,0 +1,207 @@
+#include "tools/bench/tandem_servers.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "executors/blocking.h"
+#include "executors/fiber_pool.h"
+#include "executors/task.h"
+#include "executors/thread_pool.h"
+#include "server/handler_blocking.h"
+#include "server/handler_callback.h"
+#include "server/handler_coroutine.h"
+#include "server/server.h"
+#include "server/stream.h"
+#include "tools/bench/bench.tandem.h"
+
+namespace tandem::bench {
+
+// The services live outside the anonymous namespace: the coroutine frames gRPC's adapter makes
+// for them must have linkage (GCC's -Wsubobject-linkage).
+namespace tandem_servers_internal {
+
+class CallbackBenchService final : public BenchTandem::Service<CallbackBenchService> {
+ public:
+  void Echo(ServerContext& context, const BenchRequest& request,
+            UnaryResponder<BenchReply> responder) {
+    responder.response()->set_payload(request.payload());
+    responder.Finish(grpc::Status::OK);
+  }
+  // Waiting without blocking needs a timer of the user's own; no scenario asks for it.
+  static constexpr NotImplemented Sleep{};
+
+  // Each write's completion starts the next: at once while the call's write queue has room,
+  // later from a gRPC thread once the client has taken enough.
+  void Stream(ServerContext& context, const BenchRequest& request,
+              ServerWriter<BenchReply> writer) {
+    auto stream = std::make_shared<StreamState>(std::move(writer), request);
+    WriteNext(std::move(stream));
+  }
+
+ private:
+  struct StreamState {
+    StreamState(ServerWriter<BenchReply> writer, const BenchRequest& request)
+        : writer(std::move(writer)), left(request.stream_messages()) {
+      reply.set_payload(std::string(request.message_bytes(), 'x'));
+    }
+    ServerWriter<BenchReply> writer;
+    BenchReply reply;
+    int left;
+  };
+
+  static void WriteNext(std::shared_ptr<StreamState> stream) {
+    if (stream->left-- <= 0) {
+      stream->writer.Finish(grpc::Status::OK);
+      return;
+    }
+    // A handle of our own: the completion may run at once and drop the last `stream`.
+    ServerWriter<BenchReply> writer = stream->writer;
+    writer.AsyncWrite(stream->reply, [stream = std::move(stream)](bool queued) mutable {
+      if (!queued) {
+        stream->writer.Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke"));
+        return;
+      }
+      WriteNext(std::move(stream));
+    });
+  }
+};
+
+class CoroutineBenchService final : public BenchTandem::Service<CoroutineBenchService> {
+ public:
+  Task<grpc::Status> Echo(ServerContext& context, const BenchRequest& request,
+                          BenchReply* reply) {
+    reply->set_payload(request.payload());
+    co_return grpc::Status::OK;
+  }
+  Task<grpc::Status> Sleep(ServerContext& context, const BenchRequest& request,
+                           BenchReply* reply) {
+    co_await AsyncSleepFor(absl::Microseconds(request.sleep_us()));
+    reply->set_payload(request.payload());
+    co_return grpc::Status::OK;
+  }
+  Task<grpc::Status> Stream(ServerContext& context, const BenchRequest& request,
+                            ServerWriter<BenchReply> writer) {
+    BenchReply reply;
+    reply.set_payload(std::string(request.message_bytes(), 'x'));
+    for (int i = 0; i < request.stream_messages(); ++i) {
+      if (!co_await writer.CoWrite(reply)) {
+        co_return grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke");
+      }
+    }
+    co_return grpc::Status::OK;
+  }
+};
+
+class BlockingBenchService final : public BenchTandem::Service<BlockingBenchService> {
+ public:
+  grpc::Status Echo(ServerContext& context, const BenchRequest& request, BenchReply* reply) {
+    reply->set_payload(request.payload());
+    return grpc::Status::OK;
+  }
+  // The same code on both pools: tandem::SleepFor parks a pool thread, or suspends a fiber.
+  grpc::Status Sleep(ServerContext& context, const BenchRequest& request, BenchReply* reply) {
+    tandem::SleepFor(absl::Microseconds(request.sleep_us()));
+    reply->set_payload(request.payload());
+    return grpc::Status::OK;
+  }
+  grpc::Status Stream(ServerContext& context, const BenchRequest& request,
+                      ServerWriter<BenchReply> writer) {
+    BenchReply reply;
+    reply.set_payload(std::string(request.message_bytes(), 'x'));
+    for (int i = 0; i < request.stream_messages(); ++i) {
+      if (!writer.Write(reply)) {
+        return grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke");
+      }
+    }
+    return grpc::Status::OK;
+  }
+};
+
+}  // namespace tandem_servers_internal
+
+namespace {
+
+using tandem_servers_internal::BlockingBenchService;
+using tandem_servers_internal::CallbackBenchService;
+using tandem_servers_internal::CoroutineBenchService;
+
+// A Tandem server with the service of type Service and the executors a variant adds.
+template <class Service>
+class TandemServer final : public BenchServer {
+ public:
+  // `configure` binds methods and sets executors on the builder before the server starts.
+  template <class Configure>
+  static absl::StatusOr<std::unique_ptr<BenchServer>> Start(Configure configure) {
+    auto server = std::unique_ptr<TandemServer>(new TandemServer());
+    tandem::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0");
+    ServiceOptions options;
+    configure(builder, options, server->executors_);
+    builder.RegisterService(&server->service_, std::move(options));
+    absl::StatusOr<std::unique_ptr<tandem::Server>> started = builder.BuildAndStart();
+    if (!started.ok()) return started.status();
+    server->server_ = *std::move(started);
+    return std::unique_ptr<BenchServer>(std::move(server));
+  }
+
+  ~TandemServer() override { Shutdown(absl::ZeroDuration()); }
+
+  int port() const override { return server_->port(); }
+
+  void Shutdown(absl::Duration grace) override {
+    if (server_ == nullptr) return;
+    server_->Shutdown(grace);
+    server_.reset();
+  }
+
+ private:
+  TandemServer() = default;
+
+  // Destroyed bottom-up: the server before the executors and the service its calls use.
+  Service service_;
+  std::vector<std::shared_ptr<Executor>> executors_;
+  std::unique_ptr<tandem::Server> server_;
+};
+
+using Executors = std::vector<std::shared_ptr<Executor>>;
+
+void Defaults(tandem::ServerBuilder&, ServiceOptions&, Executors&) {}
+
+}  // namespace
+
+bool IsTandemVariant(absl::string_view variant) {
+  return variant == "tandem-callback" || variant == "tandem-coroutine" ||
+         variant == "tandem-blocking-threads" ||
+         variant == "tandem-blocking-threads-own-executor" || variant == "tandem-blocking-fibers";
+}
+
+absl::StatusOr<std::unique_ptr<BenchServer>> StartTandemServer(absl::string_view variant) {
+  if (variant == "tandem-callback") return TandemServer<CallbackBenchService>::Start(Defaults);
+  if (variant == "tandem-coroutine") return TandemServer<CoroutineBenchService>::Start(Defaults);
+  if (variant == "tandem-blocking-threads") {
+    return TandemServer<BlockingBenchService>::Start(Defaults);
+  }
+  if (variant == "tandem-blocking-threads-own-executor") {
+    return TandemServer<BlockingBenchService>::Start(
+        [](tandem::ServerBuilder&, ServiceOptions& options, Executors& executors) {
+          auto slow = std::make_shared<ThreadPool>(ThreadPool::Options{.name = "bench-slow"});
+          executors.push_back(slow);
+          options.Bind("Sleep", std::move(slow));
+        });
+  }
+  if (variant == "tandem-blocking-fibers") {
+    return TandemServer<BlockingBenchService>::Start(
+        [](tandem::ServerBuilder& builder, ServiceOptions&, Executors& executors) {
+          auto fibers = std::make_shared<FiberPool>(FiberPool::Options{.name = "bench-fibers"});
+          executors.push_back(fibers);
+          builder.SetDefaultBlockingExecutor(std::move(fibers));
+        });
+  }
+  return absl::InvalidArgumentError(absl::StrCat("not a Tandem variant: ", variant));
+}
+
+}  // namespace tandem::bench
