@@ -184,6 +184,7 @@ TEST_P(Streaming, SlowReaderKeepsTheServerQueueBoundedAndUnaryPrompt) {
   EXPECT_EQ(stats.stream_messages_written, static_cast<uint64_t>(kMessages));
   EXPECT_GT(stats.max_queued_bytes, 0u);
   EXPECT_LE(stats.max_queued_bytes, StreamLimits().max_queued_bytes);
+  EXPECT_GT(stats.mean_write_handoff, absl::ZeroDuration());
 }
 
 TEST_P(Streaming, ServerStreamReadFromACoroutine) {
@@ -327,6 +328,30 @@ TEST_P(Streaming, BidiFromACoroutine) {
       asio::co_spawn(loop.executor(), exchange(), asio::use_future);
   ASSERT_EQ(messages.wait_for(absl::ToChronoSeconds(kWait)), std::future_status::ready);
   EXPECT_THAT(messages.get(), ElementsAre("p-0", "q-0", "OK"));
+}
+
+TEST(StreamLimits, BoundTheWriteQueueOfEveryCall) {
+  StreamLimits limits;
+  limits.max_queued_messages = 4;
+  limits.max_queued_bytes = 3 * 1024;
+  auto server = TestServer::Start(
+      [limits](ServerBuilder& builder, ServiceOptions&) { builder.SetStreamLimits(limits); });
+  ASSERT_NE(server, nullptr);
+  TestRequest request = StreamRequest(TestRequest::ECHO, 2000);
+  request.set_payload_bytes(1000);
+  auto reader = server->client().ServerStreamBlocking(request, Options());
+  TestReply reply;
+  int received = 0;
+  while (reader.Read(&reply)) {
+    if (++received % 100 == 0) absl::SleepFor(absl::Milliseconds(1));  // The slow reader.
+  }
+  EXPECT_EQ(received, 2000);
+  EXPECT_TRUE(reader.Finish().ok());
+  for (const MethodStats& stats : server->server().method_stats()) {
+    if (stats.method != "/tandem.testing.TestService/ServerStreamBlocking") continue;
+    EXPECT_GT(stats.max_queued_bytes, 0u);
+    EXPECT_LE(stats.max_queued_bytes, limits.max_queued_bytes);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryStyle, Streaming,
