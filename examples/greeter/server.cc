@@ -3,9 +3,6 @@
 //   greeter_server [--port=N]     (0, the default, picks a free port)
 //
 // Prints "listening on 127.0.0.1:<port>" once it serves, then shuts down gracefully on a signal.
-#include <pthread.h>
-#include <signal.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -18,6 +15,7 @@
 #include "examples/greeter/greeter_service.h"
 #include "grpcpp/create_channel.h"
 #include "server/server.h"
+#include "server/stop_signal.h"
 
 int main(int argc, char** argv) {
   int port = 0;
@@ -29,12 +27,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  // Block the stop signals in every thread; main waits for them with sigwait.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  tandem::BlockStopSignals();  // Before any thread starts, so the signal waits for main.
 
   tandem::examples::GreeterService greeter;
   tandem::ServerBuilder builder;
@@ -50,8 +43,7 @@ int main(int argc, char** argv) {
   std::printf("listening on %s\n", address.c_str());
   std::fflush(stdout);
 
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
+  const int signal = tandem::WaitForStopSignal();
   std::printf("signal %d: shutting down\n", signal);
   (*server)->Shutdown(absl::Seconds(5));
   for (const tandem::MethodStats& stats : (*server)->method_stats()) {

@@ -4,9 +4,6 @@
 //
 // Prints "listening on 127.0.0.1:<port>" once it serves; shuts down gracefully on SIGINT or
 // SIGTERM. Drive it with any gRPC interop client (e.g. --server_port=N --test_case=large_unary).
-#include <pthread.h>
-#include <signal.h>
-
 #include <cstdio>
 #include <memory>
 
@@ -14,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "server/server.h"
+#include "server/stop_signal.h"
 #include "tests/interop/interop_service.h"
 
 int main(int argc, char** argv) {
@@ -25,11 +23,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  tandem::BlockStopSignals();  // Before any thread starts, so the signal waits for main.
 
   tandem::interop::InteropService service;
   tandem::ServerBuilder builder;
@@ -41,8 +35,7 @@ int main(int argc, char** argv) {
   }
   std::printf("listening on 127.0.0.1:%d\n", (*server)->port());
   std::fflush(stdout);
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
+  tandem::WaitForStopSignal();
   (*server)->Shutdown(absl::Seconds(5));
   return 0;
 }
