@@ -3,8 +3,9 @@
 // One class serves the three streaming kinds (server, client and bidirectional streaming); the
 // handler sees it through the handles in server/stream.h. What it guarantees:
 //   - One write in flight at a time (gRPC's rule). Further writes wait in a bounded queue
-//     (StreamLimits); a writer that finds the queue full is parked until OnWriteDone makes room,
-//     so a fast writer and a slow reader cost a bounded amount of memory, not an unbounded one.
+//     (StreamLimits); a writer that finds the queue full is parked until OnWriteDone has drained
+//     it to half, so a fast writer and a slow reader cost a bounded amount of memory, not an
+//     unbounded one, and the writer wakes once per half a queue.
 //   - Finish goes out after the last queued write.
 //   - One read at a time, started only when the handler asks for a message.
 //   - gRPC's reactions (OnReadDone, OnWriteDone, OnCancel, OnDone) only update state and run the
@@ -225,6 +226,9 @@ class StreamCall final : public StreamCallBase,
   class Reactor final : public ReactorBase {
    public:
     explicit Reactor(StreamCall* call) : call_(call) {}
+    // gRPC may run OnDone (and OnCancel) on the thread that completes the call instead of
+    // hopping to its executor thread: safe, as these reactions never block.
+    bool InternalInlineable() override { return true; }
     void OnCancel() override { call_->context_.MarkCancelled(); }
     void OnDone() override { call_->OnDone(); }
     // Overrides where the kind has the reaction; never called where it has not.
@@ -242,6 +246,12 @@ class StreamCall final : public StreamCallBase,
     // An empty queue takes any message, so one larger than the byte limit still goes out.
     return queue_.empty() || (queue_.size() < limits.max_queued_messages &&
                               queued_bytes_ + bytes <= limits.max_queued_bytes);
+  }
+
+  bool BelowLowWaterLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const StreamLimits& limits = method_.stream_limits;
+    return queue_.size() <= limits.max_queued_messages / 2 &&
+           queued_bytes_ <= limits.max_queued_bytes / 2;
   }
 
   void EnqueueLocked(Response message, size_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -279,7 +289,10 @@ class StreamCall final : public StreamCallBase,
         queued_bytes_ = 0;
         refused.swap(parked_);
       }
-      while (!parked_.empty() && HasRoomLocked(parked_.front().bytes)) {
+      // Parked writers wait for the queue to drain to half before any is let in, so a writer
+      // that outpaces its client wakes once per half a queue, not once per message.
+      const bool drained = BelowLowWaterLocked();
+      while (drained && !parked_.empty() && HasRoomLocked(parked_.front().bytes)) {
         EnqueueLocked(std::move(parked_.front().message), parked_.front().bytes);
         admitted.push_back(std::move(parked_.front()));
         parked_.pop_front();
