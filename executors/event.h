@@ -13,12 +13,17 @@
 //   - The Event may be destroyed as soon as a wait has returned true, even if Notify is still
 //     returning on another thread: the destructor waits that out.
 // Requires: Notify at most once.
+//
+// A thread waits as on absl::Notification (an absl::Mutex), a fiber on Boost.Fiber's condition
+// variable. So the event costs plain threads, the blocking client's usual callers, no more than
+// absl::Notification did, and a notifier touches Boost.Fiber only when a fiber is waiting.
 #ifndef TANDEM_EXECUTORS_EVENT_H_
 #define TANDEM_EXECUTORS_EVENT_H_
 
 #include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "executors/mutex.h"
+#include "boost/fiber/condition_variable.hpp"
 
 namespace tandem {
 
@@ -39,9 +44,11 @@ class Event {
   bool WaitUntil(absl::Time deadline) ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  mutable Mutex mu_;
-  CondVar notified_cv_;
+  mutable absl::Mutex mu_;
   bool notified_ ABSL_GUARDED_BY(mu_) = false;
+  int fiber_waiters_ ABSL_GUARDED_BY(mu_) = 0;
+  // Waited on by fibers, with mu_ as its lock.
+  boost::fibers::condition_variable_any fibers_cv_;
 };
 
 }  // namespace tandem

@@ -24,18 +24,6 @@ absl::string_view ExecutorKindName(ExecutorKind kind) {
   return "unknown";
 }
 
-absl::string_view PriorityName(Priority priority) {
-  switch (priority) {
-    case Priority::kHigh:
-      return "high";
-    case Priority::kNormal:
-      return "normal";
-    case Priority::kIdle:
-      return "idle";
-  }
-  return "unknown";
-}
-
 std::shared_ptr<InlineExecutor> InlineExecutor::Get() {
   // Leaked on purpose: servers and tasks may still hold it during static destruction.
   static auto* const instance = new std::shared_ptr<InlineExecutor>(new InlineExecutor());

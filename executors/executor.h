@@ -47,8 +47,6 @@ enum class Priority {
   kIdle,
 };
 
-absl::string_view PriorityName(Priority priority);
-
 // How to run one posted task.
 struct PostOptions {
   Priority priority = Priority::kNormal;

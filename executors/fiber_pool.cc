@@ -22,7 +22,9 @@ int ThreadCount(int requested) {
 }  // namespace
 
 FiberPool::FiberPool(Options options)
-    : options_(std::move(options)), thread_count_(ThreadCount(options_.threads)) {
+    : options_(std::move(options)),
+      thread_count_(ThreadCount(options_.threads)),
+      stacks_(options_.stack_size, options_.cached_stacks) {
   workers_.reserve(thread_count_);
   for (int i = 0; i < thread_count_; ++i) {
     workers_.emplace_back([this, i] { RunThread(i); });
@@ -36,8 +38,9 @@ bool FiberPool::TryPost(Task task, PostOptions options) {
     MutexLock lock(&mu_);
     if (!stopping_ && pending_ < options_.max_pending) {
       ++pending_;
-      queued_[static_cast<size_t>(options.priority)].push_back(
-          Queued{std::move(task), absl::Now(), options});
+      std::deque<Queued>& queue = queued_[static_cast<size_t>(options.priority)];
+      queue.push_back(Queued{std::move(task), absl::Now(), options, run_queue_.NextSequence()});
+      if (queue.size() == 1) run_queue_.SetFirstQueuedTask(options.priority, queue.front().turn);
       stats_.OnPosted();
       queued_or_stopping_.Signal();
       return true;
@@ -73,46 +76,60 @@ void FiberPool::RunThread(int index) {
   boost::fibers::use_scheduling_algorithm<executors_internal::FiberScheduler>(
       run_queue_, std::move(watched), options_.watchdog_threshold);
   // This is the thread's main fiber: while it waits for tasks, the thread runs the pool's fibers.
-  for (std::vector<Queued> batch = WaitForQueued(); !batch.empty(); batch = WaitForQueued()) {
-    for (Queued& queued : batch) Launch(std::move(queued));
+  // It starts one task at a time, then yields: the scheduler resumes it when the next queued task
+  // comes before every ready fiber, so that tasks become fibers only when their turn comes (see
+  // internal/fiber_scheduler.h).
+  for (std::optional<Queued> task = WaitForTask(); task; task = WaitForTask()) {
+    Launch(*std::move(task));
+    boost::this_fiber::yield();
   }
   // Fibers move between threads: any of them may still need this thread to run on.
   WaitUntilAllTasksDone();
 }
 
-std::vector<FiberPool::Queued> FiberPool::WaitForQueued() {
+std::optional<FiberPool::Queued> FiberPool::WaitForTask() {
   MutexLock lock(&mu_);
-  auto nothing_queued = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    for (const std::deque<Queued>& queue : queued_) {
-      if (!queue.empty()) return false;
+  while (true) {
+    for (std::deque<Queued>& queue : queued_) {
+      if (queue.empty()) continue;
+      Queued task = std::move(queue.front());
+      queue.pop_front();
+      run_queue_.SetFirstQueuedTask(task.options.priority,
+                                    queue.empty() ? std::nullopt
+                                                  : std::optional<uint64_t>(queue.front().turn));
+      // More to start: another thread's main fiber may be free to start it sooner than this one.
+      if (!NothingQueuedLocked()) queued_or_stopping_.Signal();
+      return task;
     }
-    return true;
-  };
-  while (!stopping_ && nothing_queued()) queued_or_stopping_.Wait(&mu_);
-  // Stopping still drains: a queued task is a call that must get its reply.
-  std::vector<Queued> batch;
-  for (std::deque<Queued>& queue : queued_) {
-    for (Queued& queued : queue) batch.push_back(std::move(queued));
-    queue.clear();
+    // Stopping still drains: a queued task is a call that must get its reply.
+    if (stopping_) return std::nullopt;
+    queued_or_stopping_.Wait(&mu_);
   }
-  return batch;
 }
 
 void FiberPool::Launch(Queued queued) {
   executors_internal::LaunchFiber(
       {.priority = queued.options.priority,
        .label = queued.options.label,
-       .stack_size = options_.stack_size},
+       .turn = queued.turn,
+       .stacks = &stacks_},
       [this, task = std::move(queued.task), posted_at = queued.posted_at]() mutable {
         stats_.OnStarted(posted_at);
         std::move(task)();
         task = nullptr;  // What the task holds goes before it counts as done.
         stats_.OnFinished();
-        OnTaskDone();
+        MarkTaskDone();
       });
 }
 
-void FiberPool::OnTaskDone() {
+bool FiberPool::NothingQueuedLocked() const {
+  for (const std::deque<Queued>& queue : queued_) {
+    if (!queue.empty()) return false;
+  }
+  return true;
+}
+
+void FiberPool::MarkTaskDone() {
   MutexLock lock(&mu_);
   if (--pending_ == 0 && stopping_) all_done_.SignalAll();
 }

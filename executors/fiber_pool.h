@@ -1,7 +1,8 @@
 // FiberPool: green threads for blocking-style code. A few OS threads run many fibers (Boost.Fiber),
 // and a fiber gives its thread to the next one whenever it waits at a Tandem blocking point.
 //
-// Each posted task runs as a fiber of its own. Written as plain blocking code, a handler on a
+// Each posted task runs as a fiber of its own, started when its turn comes (a queued task costs no
+// stack; see internal/fiber_scheduler.h). Written as plain blocking code, a handler on a
 // FiberPool waits at tandem::SleepFor, tandem::Mutex/CondVar/Event, tandem::Future, the generated
 // blocking client calls and ServerContext::WaitForCancellation without holding its thread: two
 // threads can hold thousands of waiting calls, each costing one fiber stack instead of one OS
@@ -11,23 +12,27 @@
 //
 // Fibers are shared among the pool's threads (work sharing): a fiber may resume on another thread
 // after a wait, so it must not keep thread-local state, or a thread mutex, across a wait.
-// Priorities: a thread always takes the highest-priority ready fiber; an idle fiber runs only
-// when no high or normal fiber of the pool is ready to run. Within a priority, first come, first
+// Priorities: a thread always runs the highest-priority work that waits, whether a ready fiber or
+// a task not yet started; idle work runs only when no high or normal work of the pool is ready to
+// run (a fiber that waits at a blocking point is not). Within a priority, first come, first
 // served. A running fiber is never preempted: priorities act at each wait or yield.
 //
-// Threads: TryPost, stats and name are thread-safe and never wait for the pool: TryPost takes a
-// short internal lock (that may be called from gRPC threads, other pools' fibers, or this pool's
-// own fibers). ShutdownAndWait blocks until every task has run to the end, waits included; calling
-// it from one of the pool's fibers deadlocks, and is checked.
+// Threads: TryPost, stats and name are thread-safe and never wait for the pool's work: TryPost
+// takes a short internal lock, from any thread (gRPC's, other pools' fibers, this pool's own
+// fibers). ShutdownAndWait blocks until every task has run to the end, waits included; calling it
+// from one of the pool's fibers deadlocks, and is checked.
 // Backpressure: at most `max_pending` tasks may be queued or running at once; beyond that TryPost
-// refuses. Each running fiber has its own stack mapping (plus a guard page): keep max_pending
-// (times two) below the kernel's vm.max_map_count, 65530 by default.
+// refuses. Each running fiber has a stack mapping of its own, with a guard page: keep max_pending
+// (times two) below the kernel's vm.max_map_count, 65530 by default. Stacks are reused: up to
+// `cached_stacks` idle ones stay mapped for the next fibers (see internal/stack_pool.h).
 #ifndef TANDEM_EXECUTORS_FIBER_POOL_H_
 #define TANDEM_EXECUTORS_FIBER_POOL_H_
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +41,7 @@
 #include "absl/time/time.h"
 #include "executors/executor.h"
 #include "executors/internal/fiber_scheduler.h"
+#include "executors/internal/stack_pool.h"
 #include "executors/internal/stats_recorder.h"
 #include "executors/mutex.h"
 
@@ -51,6 +57,8 @@ class FiberPool final : public Executor {
     // Each fiber's stack. Deep recursion on a fiber needs more; an overflow faults on the guard
     // page. Only the pages a fiber touches take memory.
     size_t stack_size = 256 * 1024;
+    // Idle stacks kept for reuse, and the memory they touched.
+    size_t cached_stacks = 1024;
     // The watchdog reports a fiber that holds its thread this long without waiting or yielding.
     absl::Duration watchdog_threshold = absl::Milliseconds(100);
   };
@@ -76,21 +84,25 @@ class FiberPool final : public Executor {
     Task task;
     absl::Time posted_at;
     PostOptions options;
+    uint64_t turn;  // its place in line (see internal/fiber_scheduler.h)
   };
 
-  // A pool thread: installs the scheduler, then its main fiber starts each queued task as a fiber
-  // until shutdown, and waits for the pool's last fiber before the thread ends.
+  // A pool thread: installs the scheduler, then its main fiber starts queued tasks as fibers until
+  // shutdown, and waits for the pool's last fiber before the thread ends.
   void RunThread(int index) ABSL_LOCKS_EXCLUDED(mu_);
-  // The queued tasks, highest priority first; empty once the pool is stopping and drained.
-  std::vector<Queued> WaitForQueued() ABSL_LOCKS_EXCLUDED(mu_);
+  // The best queued task (highest priority, then oldest); nullopt once the pool is stopping and
+  // drained.
+  std::optional<Queued> WaitForTask() ABSL_LOCKS_EXCLUDED(mu_);
+  bool NothingQueuedLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Launch(Queued queued);
-  void OnTaskDone() ABSL_LOCKS_EXCLUDED(mu_);
+  void MarkTaskDone() ABSL_LOCKS_EXCLUDED(mu_);
   void WaitUntilAllTasksDone() ABSL_LOCKS_EXCLUDED(mu_);
 
   const Options options_;
   const int thread_count_;
   executors_internal::StatsRecorder stats_;
   executors_internal::FiberRunQueue run_queue_;
+  executors_internal::StackPool stacks_;
 
   // A fiber mutex: the pool threads' main fibers wait on it while the threads run other fibers.
   Mutex mu_;

@@ -18,6 +18,8 @@
 // may move to another thread of its pool while it holds the lock. Not recursive. CondVar::Signal
 // and SignalAll never block, with or without the mutex held.
 // Lifetime: destroy a Mutex unlocked and a CondVar with no waiters.
+// Cost: the first wait on a plain thread gives that thread Boost.Fiber's implicit main fiber and
+// scheduler (a few KiB, kept until the thread exits), through which the thread then blocks.
 #ifndef TANDEM_EXECUTORS_MUTEX_H_
 #define TANDEM_EXECUTORS_MUTEX_H_
 

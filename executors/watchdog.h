@@ -21,7 +21,8 @@
 // InlineExecutor::SetWatchdogThreshold); absl::InfiniteDuration() turns watching off.
 //
 // Threads: every member is thread-safe and never blocks on watched work. The watchdog thread runs
-// only while some thread is watched; each piece of work is reported at most once.
+// only while some thread is watched, and looks every quarter of the shortest threshold in use
+// (between 1 ms and 250 ms); each piece of work is reported at most once.
 #ifndef TANDEM_EXECUTORS_WATCHDOG_H_
 #define TANDEM_EXECUTORS_WATCHDOG_H_
 

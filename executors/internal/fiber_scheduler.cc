@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "absl/time/clock.h"
 #include "boost/fiber/fiber.hpp"
-#include "boost/fiber/protected_fixedsize_stack.hpp"
 #include "boost/fiber/type.hpp"
 
 namespace tandem::executors_internal {
@@ -23,9 +23,9 @@ size_t IndexOf(Priority priority) { return static_cast<size_t>(priority); }
 
 }  // namespace
 
-void FiberRunQueue::Push(context* fiber, Priority priority) {
+void FiberRunQueue::Push(context* fiber, Turn turn) {
   absl::MutexLock lock(&mu_);
-  ready_[IndexOf(priority)].push_back(fiber);
+  ready_[IndexOf(turn.priority)].push_back(Ready{fiber, turn.sequence});
   if (sleepers_.empty()) return;
   // Under the lock: a sleeper cannot unregister, exit and be destroyed before it is woken.
   FiberScheduler* sleeper = sleepers_.back();
@@ -33,13 +33,17 @@ void FiberRunQueue::Push(context* fiber, Priority priority) {
   sleeper->notify();
 }
 
-context* FiberRunQueue::TryPop() {
+context* FiberRunQueue::TryPopBefore(std::optional<Turn> task) {
   absl::MutexLock lock(&mu_);
-  for (std::deque<context*>& ready : ready_) {
-    if (ready.empty()) continue;
-    context* fiber = ready.front();
-    ready.pop_front();
-    return fiber;
+  for (size_t i = 0; i < ready_.size(); ++i) {
+    if (ready_[i].empty()) continue;
+    const Ready first = ready_[i].front();
+    if (task && (IndexOf(task->priority) < i ||
+                 (IndexOf(task->priority) == i && task->sequence < first.sequence))) {
+      return nullptr;
+    }
+    ready_[i].pop_front();
+    return first.fiber;
   }
   return nullptr;
 }
@@ -51,7 +55,7 @@ bool FiberRunQueue::HasReady() const {
 
 bool FiberRunQueue::HasReadyLocked() const {
   return std::any_of(ready_.begin(), ready_.end(),
-                     [](const std::deque<context*>& ready) { return !ready.empty(); });
+                     [](const std::deque<Ready>& ready) { return !ready.empty(); });
 }
 
 bool FiberRunQueue::AddSleeperUnlessReady(FiberScheduler* thread) {
@@ -66,39 +70,59 @@ void FiberRunQueue::RemoveSleeper(FiberScheduler* thread) {
   sleepers_.erase(std::remove(sleepers_.begin(), sleepers_.end(), thread), sleepers_.end());
 }
 
+void FiberRunQueue::SetFirstQueuedTask(Priority priority, std::optional<uint64_t> sequence) {
+  first_queued_task_[IndexOf(priority)].store(sequence.value_or(kNone), std::memory_order_relaxed);
+}
+
+std::optional<Turn> FiberRunQueue::FirstQueuedTask() const {
+  for (Priority priority : {Priority::kHigh, Priority::kNormal, Priority::kIdle}) {
+    const uint64_t sequence = first_queued_task_[IndexOf(priority)].load(std::memory_order_relaxed);
+    if (sequence != kNone) return Turn{priority, sequence};
+  }
+  return std::nullopt;
+}
+
 FiberScheduler::FiberScheduler(FiberRunQueue& queue, std::unique_ptr<WatchedThread> watched,
                                absl::Duration watchdog_threshold)
     : queue_(queue), watched_(std::move(watched)), watchdog_threshold_(watchdog_threshold) {}
 
 void FiberScheduler::awakened(context* fiber, FiberProperties& properties) noexcept {
-  if (fiber->is_context(boost::fibers::type::pinned_context)) {
-    local_.push_back(*fiber);
+  if (fiber->is_context(boost::fibers::type::dispatcher_context)) {
+    ready_dispatcher_ = fiber;
+    return;
+  }
+  if (fiber->is_context(boost::fibers::type::main_context)) {
+    ready_main_ = fiber;
     return;
   }
   // Detached, the fiber may be resumed by any thread of the pool.
   fiber->detach();
-  queue_.Push(fiber, properties.priority);
+  const uint64_t sequence = properties.first_turn ? *properties.first_turn : queue_.NextSequence();
+  properties.first_turn.reset();
+  queue_.Push(fiber, Turn{properties.priority, sequence});
 }
 
 context* FiberScheduler::pick_next() noexcept {
-  if (!local_.empty()) {
-    context* pinned = &local_.front();
-    local_.pop_front();
-    watched_->Idle();  // Tandem's and Boost's own code: nothing to watch.
-    return pinned;
+  if (ready_dispatcher_ != nullptr) {
+    watched_->Idle();  // Boost's and Tandem's own code: nothing to watch.
+    return std::exchange(ready_dispatcher_, nullptr);
   }
-  context* fiber = queue_.TryPop();
-  if (fiber == nullptr) {
-    watched_->Idle();
-    return nullptr;
+  // With the main fiber ready to start a queued task, only ready fibers ahead of that task in line
+  // go first.
+  std::optional<Turn> queued_task;
+  if (ready_main_ != nullptr) queued_task = queue_.FirstQueuedTask();
+  context* fiber = queue_.TryPopBefore(queued_task);
+  if (fiber != nullptr) {
+    context::active()->attach(fiber);
+    watched_->Hold(properties(fiber).label, watchdog_threshold_);
+    return fiber;
   }
-  context::active()->attach(fiber);
-  watched_->Hold(properties(fiber).label, watchdog_threshold_);
-  return fiber;
+  watched_->Idle();
+  return std::exchange(ready_main_, nullptr);
 }
 
 bool FiberScheduler::has_ready_fibers() const noexcept {
-  return !local_.empty() || queue_.HasReady();
+  return ready_dispatcher_ != nullptr || ready_main_ != nullptr || queue_.HasReady();
 }
 
 void FiberScheduler::suspend_until(
@@ -128,6 +152,7 @@ boost::fibers::fiber_properties* FiberScheduler::new_properties(context* fiber) 
   if (launch_in_progress != nullptr) {
     properties->priority = launch_in_progress->priority;
     properties->label = launch_in_progress->label;
+    properties->first_turn = launch_in_progress->turn;
   }
   return properties;
 }
@@ -137,8 +162,7 @@ void LaunchFiber(const FiberLaunch& launch, absl::AnyInvocable<void() &&> body) 
     explicit InProgress(const FiberLaunch& launch) { launch_in_progress = &launch; }
     ~InProgress() { launch_in_progress = nullptr; }
   } in_progress(launch);
-  boost::fibers::fiber fiber(std::allocator_arg,
-                             boost::fibers::protected_fixedsize_stack(launch.stack_size),
+  boost::fibers::fiber fiber(std::allocator_arg, PooledStack(launch.stacks),
                              [body = std::move(body)]() mutable { std::move(body)(); });
   fiber.detach();
 }

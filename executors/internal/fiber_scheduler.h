@@ -1,18 +1,26 @@
 // FiberScheduler: the Boost.Fiber scheduling algorithm of a FiberPool's threads.
-// FiberRunQueue: the ready fibers of one pool, shared by its threads, by priority.
+// FiberRunQueue: the ready fibers of one pool, shared by its threads, by priority, and a count of
+// the pool's tasks that have not started yet.
 //
 // This is the design of Boost.Fiber's own work-sharing algorithm (algo::shared_work): ready fibers
 // go to one queue the pool's threads all take from, while each thread keeps its own pinned
-// contexts (its main and dispatcher fibers, which must not migrate) in a local queue. It differs
-// where shared_work does not fit an executor:
+// contexts (its main and dispatcher fibers, which must not migrate) to itself. It differs where
+// shared_work does not fit an executor:
 //   - shared_work's queue is a static member, shared by every pool in the process (and
 //     work_stealing's schedulers are too); here each pool has its own FiberRunQueue.
 //   - the queue is split by Priority: a thread takes the highest-priority ready fiber, and an idle
 //     fiber only when no high or normal fiber is ready.
-//   - a thread with nothing to run sleeps until woken, and new work wakes one sleeping thread
-//     (shared_work leaves sleepers asleep until a timer fires or spins).
-//   - a thread's pinned contexts run before shared work: its dispatcher moves woken and timed-out
-//     fibers into the queue, so it must run between fibers for priorities to hold under load.
+//   - tasks start as fibers only when their turn comes. A thread's main fiber starts the pool's
+//     queued tasks (see FiberPool), and is picked when the best queued task comes before every
+//     ready fiber: by priority first, then first come, first served, a task counting from when it
+//     was posted and a fiber from when it last became ready (a new fiber keeps its task's place).
+//     So a burst of short tasks runs on a few fibers and reused stacks, one after the other,
+//     instead of a fiber each all alive at once; a fiber that yields lets tasks posted meanwhile
+//     start; and a task of higher priority than every ready fiber starts at once.
+//   - a thread's dispatcher runs before anything else: it moves woken and timed-out fibers into
+//     the queue, so it must run between fibers for priorities to hold under load.
+//   - a thread with nothing to run sleeps until woken, and each newly ready fiber wakes one
+//     sleeping thread (shared_work leaves sleepers asleep until a timer fires, or spins).
 //   - every switch tells the thread's WatchedThread which fiber now holds the thread.
 //
 // Threads: a FiberScheduler is installed on one pool thread (use_scheduling_algorithm) and Boost
@@ -21,10 +29,13 @@
 #define TANDEM_EXECUTORS_INTERNAL_FIBER_SCHEDULER_H_
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -34,8 +45,8 @@
 #include "boost/fiber/algo/algorithm.hpp"
 #include "boost/fiber/context.hpp"
 #include "boost/fiber/properties.hpp"
-#include "boost/fiber/scheduler.hpp"
 #include "executors/executor.h"
+#include "executors/internal/stack_pool.h"
 #include "executors/internal/watched_thread.h"
 #include "executors/work_label.h"
 
@@ -50,14 +61,26 @@ class FiberProperties final : public boost::fibers::fiber_properties {
 
   Priority priority = Priority::kNormal;
   const WorkLabel* label = nullptr;
+  // The fiber's place in line when it first becomes ready: its task's, from when it was posted.
+  std::optional<uint64_t> first_turn;
+};
+
+// A place in line: priority first, then the order of arrival.
+struct Turn {
+  Priority priority;
+  uint64_t sequence;
 };
 
 class FiberRunQueue {
  public:
+  // The next place in line, for a fiber that becomes ready or a task that is posted.
+  uint64_t NextSequence() { return next_sequence_.fetch_add(1, std::memory_order_relaxed); }
+
   // Queues a ready fiber, detached from its thread, and wakes one sleeping thread of the pool.
-  void Push(boost::fibers::context* fiber, Priority priority) ABSL_LOCKS_EXCLUDED(mu_);
-  // The highest-priority ready fiber, or null. The caller attaches it to its thread.
-  boost::fibers::context* TryPop() ABSL_LOCKS_EXCLUDED(mu_);
+  void Push(boost::fibers::context* fiber, Turn turn) ABSL_LOCKS_EXCLUDED(mu_);
+  // The first ready fiber in line, if it comes before `task` (a queued task's turn), or null. The
+  // caller attaches it to its thread.
+  boost::fibers::context* TryPopBefore(std::optional<Turn> task) ABSL_LOCKS_EXCLUDED(mu_);
   bool HasReady() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // A thread about to sleep registers, unless a fiber is ready (then false: it must not sleep).
@@ -65,12 +88,25 @@ class FiberRunQueue {
   bool AddSleeperUnlessReady(FiberScheduler* thread) ABSL_LOCKS_EXCLUDED(mu_);
   void RemoveSleeper(FiberScheduler* thread) ABSL_LOCKS_EXCLUDED(mu_);
 
+  // The first task of each priority that waits to start: set by the pool (under its own lock)
+  // whenever it changes, read by the schedulers. nullopt: none waits.
+  void SetFirstQueuedTask(Priority priority, std::optional<uint64_t> sequence);
+  std::optional<Turn> FirstQueuedTask() const;
+
  private:
+  struct Ready {
+    boost::fibers::context* fiber;
+    uint64_t sequence;
+  };
+  static constexpr uint64_t kNone = ~uint64_t{0};
+
   bool HasReadyLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  std::atomic<uint64_t> next_sequence_{0};
   mutable absl::Mutex mu_;
-  std::array<std::deque<boost::fibers::context*>, 3> ready_ ABSL_GUARDED_BY(mu_);  // by Priority
+  std::array<std::deque<Ready>, 3> ready_ ABSL_GUARDED_BY(mu_);  // by Priority
   std::vector<FiberScheduler*> sleepers_ ABSL_GUARDED_BY(mu_);
+  std::array<std::atomic<uint64_t>, 3> first_queued_task_{kNone, kNone, kNone};  // by Priority
 };
 
 class FiberScheduler final
@@ -92,8 +128,9 @@ class FiberScheduler final
   FiberRunQueue& queue_;
   const std::unique_ptr<WatchedThread> watched_;
   const absl::Duration watchdog_threshold_;
-  // This thread's pinned contexts, which never leave it.
-  boost::fibers::scheduler::ready_queue_type local_;
+  // This thread's pinned contexts, when ready: they never leave the thread.
+  boost::fibers::context* ready_dispatcher_ = nullptr;
+  boost::fibers::context* ready_main_ = nullptr;
 
   absl::Mutex wake_mu_;
   bool woken_ ABSL_GUARDED_BY(wake_mu_) = false;
@@ -102,13 +139,12 @@ class FiberScheduler final
 struct FiberLaunch {
   Priority priority = Priority::kNormal;
   const WorkLabel* label = nullptr;
-  size_t stack_size = 0;
+  uint64_t turn = 0;            // the task's sequence, from when it was posted
+  StackPool* stacks = nullptr;  // where the fiber's stack comes from, and goes back to
 };
 
 // Starts `body` as a detached fiber of the calling thread's pool: it runs on whichever pool thread
-// takes it first. Call on a pool thread (whose scheduler is a FiberScheduler). Each fiber's stack
-// is a mapping of its own with a guard page below it, so an overflow faults instead of silently
-// corrupting memory; the stack is freed when the fiber ends.
+// takes it first. Call on a pool thread (whose scheduler is a FiberScheduler).
 void LaunchFiber(const FiberLaunch& launch, absl::AnyInvocable<void() &&> body);
 
 }  // namespace tandem::executors_internal

@@ -45,7 +45,8 @@ void RunStreamHandler(MethodBinding& method, StreamCallBase* call, Invoke invoke
     call->AddHandle();  // Ours, released once the handler has returned (or co_returned).
     bool started;
     if constexpr (kStyle == HandlerStyle::kCoroutine) {
-      started = method.loop->TrySpawn(RunCoroutineStream(call, std::move(invoke)));
+      started =
+          method.loop->TrySpawn(RunCoroutineStream(call, std::move(invoke)), method.post_options());
     } else {
       started = method.executor->TryPost([call, invoke = std::move(invoke)]() mutable {
         grpc::Status status = RunCatching(call->method(), [&] {
@@ -58,7 +59,7 @@ void RunStreamHandler(MethodBinding& method, StreamCallBase* call, Invoke invoke
         });
         if (kStyle == HandlerStyle::kBlocking || !status.ok()) call->PostFinish(std::move(status));
         call->ReleaseHandle();
-      });
+      }, method.post_options());
     }
     if (!started) {
       call->PostFinish(RejectedStatus(method));

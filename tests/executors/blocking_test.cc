@@ -237,8 +237,8 @@ TEST_P(Blocking, MutexLockWaitsWithoutHoldingTheThread) {
 }
 
 TEST_P(Blocking, MutexExcludesBodiesThatWaitWhileHoldingIt) {
-  constexpr int kBodies = 8;
-  constexpr int kIncrements = 200;
+  constexpr int kBodies = 4;
+  constexpr int kIncrements = 100;
   Mutex mu;
   int counter = 0;  // Guarded by mu, and read back after the bodies are done.
   Runner runner(GetParam());

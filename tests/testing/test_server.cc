@@ -140,6 +140,7 @@ std::unique_ptr<TestServer> TestServer::Start(Configure configure) {
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", test_server->server_->port()),
                           grpc::InsecureChannelCredentials());
   test_server->client_ = std::make_unique<Client>(test_server->channel_);
+  test_server->service_.ConnectNestedClient(test_server->channel_);
   return test_server;
 }
 

@@ -7,6 +7,8 @@
 #include "asio/bind_executor.hpp"
 #include "asio/steady_timer.hpp"
 #include "asio/use_awaitable.hpp"
+#include "client/call_options.h"
+#include "executors/blocking.h"
 
 namespace tandem::testing {
 namespace {
@@ -84,6 +86,10 @@ std::optional<grpc::Status> TestServiceImpl::RunImmediateAction(ServerContext& c
       return grpc::Status(static_cast<grpc::StatusCode>(request.code()), request.message());
     case TestRequest::THROW:
       throw std::runtime_error(request.message());
+    case TestRequest::BLOCKING_SLEEP:
+      BlockingSleepUntilReleased();
+      reply->set_message(request.message());
+      return grpc::Status::OK;
     case TestRequest::ECHO_METADATA: {
       const std::string value(context.FindClientMetadata("x-echo").value_or(""));
       context.AddInitialMetadata("x-echo-initial", value);
@@ -108,7 +114,14 @@ grpc::Status TestServiceImpl::Blocking(ServerContext& context, const TestRequest
                                                     "never cancelled");
     }
     case TestRequest::SLEEP:
-      absl::SleepFor(absl::Milliseconds(request.sleep_ms()));
+      // Tandem's sleep: on a fiber pool it yields the thread, on a thread pool it blocks.
+      tandem::SleepFor(absl::Milliseconds(request.sleep_ms()));
+      reply->set_message(request.message());
+      return grpc::Status::OK;
+    case TestRequest::NESTED_CALL:
+      return NestedCall(request, reply);
+    case TestRequest::SPIN:
+      SpinUntilReleased();
       reply->set_message(request.message());
       return grpc::Status::OK;
     case TestRequest::BLOCK: {
@@ -207,6 +220,68 @@ void TestServiceImpl::CallbackStyle(ServerContext& context, const TestRequest& r
     default:
       responder.Finish(WrongStyle(request, style));
   }
+}
+
+void TestServiceImpl::ConnectNestedClient(std::shared_ptr<grpc::ChannelInterface> channel) {
+  absl::MutexLock lock(&mu_);
+  nested_client_ = std::make_shared<TestServiceTandem::Client>(std::move(channel));
+}
+
+bool TestServiceImpl::released() {
+  absl::MutexLock lock(&mu_);
+  return released_;
+}
+
+grpc::Status TestServiceImpl::NestedCall(const TestRequest& request, TestReply* reply) {
+  if (request.code() > 0) {
+    MutexLock lock(&nested_mu_);
+    ++nested_arrived_;
+    nested_arrivals_.SignalAll();
+    const absl::Time give_up = absl::Now() + kLongWait;
+    while (nested_arrived_ < request.code() &&
+           !nested_arrivals_.WaitWithDeadline(&nested_mu_, give_up)) {
+    }
+    if (nested_arrived_ < request.code()) {
+      return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                          absl::StrCat("nested call: only ", nested_arrived_, " of ",
+                                       request.code(), " calls ever ran at once"));
+    }
+  }
+  std::shared_ptr<TestServiceTandem::Client> client;
+  {
+    absl::MutexLock lock(&mu_);
+    client = nested_client_;
+  }
+  if (client == nullptr) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "no nested client connected");
+  }
+  TestRequest echo;
+  echo.set_action(TestRequest::ECHO);
+  echo.set_message(request.message());
+  absl::StatusOr<TestReply> inner = client->Blocking(
+      echo, CallOptions().set_timeout(absl::Milliseconds(request.sleep_ms())));
+  if (!inner.ok()) {
+    return grpc::Status(static_cast<grpc::StatusCode>(inner.status().code()),
+                        absl::StrCat("nested call to /", TestServiceTandem::kServiceName,
+                                     "/Blocking failed: ", inner.status().message()));
+  }
+  reply->set_message(inner->message());
+  return grpc::Status::OK;
+}
+
+void TestServiceImpl::BlockingSleepUntilReleased() {
+  EnterWait();
+  const absl::Time give_up = absl::Now() + kLongWait;
+  // absl::SleepFor, not tandem::SleepFor: this action exists to hold its thread.
+  while (!released() && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(5));
+  ExitWait(false);
+}
+
+void TestServiceImpl::SpinUntilReleased() {
+  EnterWait();
+  const absl::Time give_up = absl::Now() + kLongWait;
+  while (!released() && absl::Now() < give_up) tandem::Yield();
+  ExitWait(false);
 }
 
 }  // namespace tandem::testing

@@ -8,6 +8,7 @@
 #ifndef TANDEM_TESTS_TESTING_TEST_SERVICE_IMPL_H_
 #define TANDEM_TESTS_TESTING_TEST_SERVICE_IMPL_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -17,6 +18,7 @@
 #include "absl/time/time.h"
 #include "asio/executor_work_guard.hpp"
 #include "asio/io_context.hpp"
+#include "executors/mutex.h"
 #include "proto/test_service.tandem.h"
 #include "server/handler_blocking.h"
 #include "server/handler_callback.h"
@@ -60,10 +62,14 @@ class TestServiceImpl final : public TestServiceTandem::Service<TestServiceImpl>
                                    ServerReaderWriter<TestRequest, TestReply> stream);
   void BidiCallback(ServerContext& context, ServerReaderWriter<TestRequest, TestReply> stream);
 
-  // Lets every BLOCK handler, present and future, finish.
+  // Lets every BLOCK, BLOCKING_SLEEP and SPIN handler, present and future, finish.
   void Release() ABSL_LOCKS_EXCLUDED(mu_);
+  // Where NESTED_CALL handlers send their calls: this service's own server (TestServer connects
+  // it at start).
+  void ConnectNestedClient(std::shared_ptr<grpc::ChannelInterface> channel)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // Waits until `count` handlers are inside a waiting action (WAIT_FOR_CANCEL, BLOCK,
-  // RENDEZVOUS) at once; false on timeout.
+  // RENDEZVOUS, BLOCKING_SLEEP, SPIN) at once; false on timeout.
   bool WaitForHandlersWaiting(int count, absl::Duration timeout) ABSL_LOCKS_EXCLUDED(mu_);
   // Waits until handlers have seen `count` cancellations in all; false on timeout.
   bool WaitForCancellationsSeen(int count, absl::Duration timeout) ABSL_LOCKS_EXCLUDED(mu_);
@@ -82,11 +88,24 @@ class TestServiceImpl final : public TestServiceTandem::Service<TestServiceImpl>
   void ExitWait(bool saw_cancellation) ABSL_LOCKS_EXCLUDED(mu_);
   void NoteCancellation(bool saw_cancellation) ABSL_LOCKS_EXCLUDED(mu_);
 
+  // The actions of the fiber and watchdog tests (see proto/test_service.proto).
+  grpc::Status NestedCall(const TestRequest& request, TestReply* reply)
+      ABSL_LOCKS_EXCLUDED(mu_, nested_mu_);
+  void BlockingSleepUntilReleased() ABSL_LOCKS_EXCLUDED(mu_);
+  void SpinUntilReleased() ABSL_LOCKS_EXCLUDED(mu_);
+  bool released() ABSL_LOCKS_EXCLUDED(mu_);
+
   absl::Mutex mu_;
   int waiting_ ABSL_GUARDED_BY(mu_) = 0;
   int rendezvous_arrived_ ABSL_GUARDED_BY(mu_) = 0;
   int cancellations_seen_ ABSL_GUARDED_BY(mu_) = 0;
   bool released_ ABSL_GUARDED_BY(mu_) = false;
+  std::shared_ptr<TestServiceTandem::Client> nested_client_ ABSL_GUARDED_BY(mu_);
+
+  // NESTED_CALL's rendezvous. A Tandem mutex: on a fiber pool, waiting there yields the thread.
+  Mutex nested_mu_;
+  CondVar nested_arrivals_;
+  int nested_arrived_ ABSL_GUARDED_BY(nested_mu_) = 0;
 
   // Timers for callback handlers that finish later, from another thread.
   asio::io_context timers_;

@@ -18,6 +18,8 @@ VARIANTS = {
               "tandem-blocking-threads", "tandem-blocking-fibers"],
     "blocking-sleep": ["grpc-sync", "tandem-blocking-threads", "tandem-blocking-fibers",
                        "tandem-coroutine"],
+    "stream": ["grpc-callback", "grpc-sync", "tandem-callback", "tandem-coroutine",
+               "tandem-blocking-threads", "tandem-blocking-fibers"],
     "tail": ["grpc-callback", "grpc-sync", "tandem-blocking-threads",
              "tandem-blocking-threads-own-executor", "tandem-blocking-fibers",
              "tandem-coroutine"],
@@ -81,13 +83,17 @@ def main(jsonl_path, report_path):
             if scenario != "tail" and row["variant"] == row["baseline"] \
                     and row["ratio_vs_baseline"] != 1:
                 fail(where + ": the baseline's own ratio is %r" % row["ratio_vs_baseline"])
+            if scenario == "stream" and not (is_number(row.get("msgs_per_s"))
+                                             and row["msgs_per_s"] > 0):
+                fail(where + ": msgs_per_s is %r" % row.get("msgs_per_s"))
             if scenario == "tail" and not is_number(row.get("p99_fast_no_slow_ms")):
                 fail(where + ": no p99 without slow calls")
 
     with open(report_path) as report:
         text = report.read()
     for heading in ["# Tandem benchmarks", "| Date |", "| Machine |", "| Build |",
-                    "| Reproduce |", "## Targets", "## unary", "## blocking-sleep", "## tail"]:
+                    "| Reproduce |", "## Targets", "## unary", "## blocking-sleep", "## stream",
+                    "## tail"]:
         if heading not in text:
             fail("BENCHMARKS.md lacks %r" % heading)
     print("checked %d rows and %s" % (len(rows), report_path))

@@ -7,14 +7,13 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "tools/bench/server_variants.h"
 #include "tools/bench/load_generator.h"
 #include "tools/bench/server_process.h"
+#include "tools/bench/server_variants.h"
 
 namespace tandem::bench {
 namespace {
@@ -37,8 +36,9 @@ struct Measurement {
   }
 };
 
-Measurement Measure(const BenchOptions& options, const std::string& variant,
-                    const std::vector<CallClass>& mix, int concurrency) {
+Measurement Measure(const BenchOptions& options, const Scenario& scenario,
+                    const std::string& variant, const std::vector<CallClass>& mix,
+                    int concurrency) {
   Measurement measurement;
   absl::StatusOr<std::unique_ptr<ServerProcess>> process = ServerProcess::Start(
       {options.server_binary, absl::StrCat("--serve=", variant),
@@ -63,7 +63,7 @@ Measurement Measure(const BenchOptions& options, const std::string& variant,
   LoadSpec spec{.target = (*process)->address(),
                 .concurrency = concurrency,
                 .channels = options.channels,
-                .payload_bytes = options.payload_bytes,
+                .payload_bytes = options.payload_bytes.value_or(scenario.payload_bytes),
                 .warmup = options.warmup,
                 .duration = options.duration,
                 .call_timeout = options.call_timeout,
@@ -160,12 +160,12 @@ std::vector<Row> RunBench(const BenchOptions& options) {
         Cell& cell = cells[s][concurrency];
         for (const std::string& variant : order) {
           if (scenario.tail) {
-            Measurement m = Measure(options, variant, {scenario.mix.front()}, concurrency);
+            Measurement m = Measure(options, scenario, variant, {scenario.mix.front()}, concurrency);
             PrintProgress(round + 1, options.rounds, scenario, concurrency, variant,
                           " (no slow calls)", m);
             cell.no_slow[variant].push_back(std::move(m));
           }
-          Measurement m = Measure(options, variant, scenario.mix, concurrency);
+          Measurement m = Measure(options, scenario, variant, scenario.mix, concurrency);
           PrintProgress(round + 1, options.rounds, scenario, concurrency, variant, "", m);
           cell.with_mix[variant].push_back(std::move(m));
         }
@@ -194,7 +194,7 @@ std::vector<Row> RunBench(const BenchOptions& options) {
 
         const std::vector<Measurement>& measured = cell.with_mix[variant];
         std::vector<double> qps, msgs, mib, p50, p90, p99, cpu, cpu_per_call, client_cpu, ratios,
-            p99_slow, p99_no_slow;
+            p99_slow, p99_no_slow, fast_in_flight;
         std::map<std::string, uint64_t> errors;
         for (size_t round = 0; round < measured.size(); ++round) {
           const Measurement& m = measured[round];
@@ -225,6 +225,9 @@ std::vector<Row> RunBench(const BenchOptions& options) {
 
           if (scenario.tail) {
             p99_slow.push_back(m.load.classes.back().latency.p99_ms);
+            const ClassResult& fast = m.load.classes.front();
+            fast_in_flight.push_back(fast.ok / absl::ToDoubleSeconds(m.load.window) *
+                                     fast.latency.mean_ms / 1000);
             const std::vector<Measurement>& reference = cell.no_slow[variant];
             if (round < reference.size() && reference[round].ok() &&
                 reference[round].fast_p99_ms() > 0) {
@@ -263,6 +266,7 @@ std::vector<Row> RunBench(const BenchOptions& options) {
         if (!ratios.empty()) row.ratio_vs_baseline = Median(ratios);
         if (!p99_slow.empty()) row.p99_slow_ms = Median(p99_slow);
         if (!p99_no_slow.empty()) row.p99_fast_no_slow_ms = Median(p99_no_slow);
+        if (!fast_in_flight.empty()) row.fast_in_flight = Median(fast_in_flight);
         rows.push_back(std::move(row));
       }
     }

@@ -11,6 +11,7 @@
 #ifndef TANDEM_TOOLS_BENCH_DRIVER_H_
 #define TANDEM_TOOLS_BENCH_DRIVER_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,7 @@ struct BenchOptions {
   absl::Duration duration = absl::Seconds(5);
   absl::Duration call_timeout = absl::Seconds(10);
   int channels = 2;
-  size_t payload_bytes = 64;
+  std::optional<size_t> payload_bytes;  // unset: each scenario's own
 };
 
 // Rows in scenario order, then concurrency, then the scenario's variant order. A measurement that

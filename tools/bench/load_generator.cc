@@ -14,8 +14,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -72,6 +72,9 @@ LatencySummary Summarize(std::vector<int64_t>& latencies_ns) {
   summary.p90_ms = percentile(0.90);
   summary.p99_ms = percentile(0.99);
   summary.max_ms = latencies_ns.back() / 1e6;
+  double total_ns = 0;
+  for (int64_t latency : latencies_ns) total_ns += latency;
+  summary.mean_ms = total_ns / latencies_ns.size() / 1e6;
   return summary;
 }
 

@@ -56,6 +56,7 @@ struct LoadSpec {
 // Latency of the calls that ended OK inside the window, in milliseconds.
 struct LatencySummary {
   uint64_t count = 0;
+  double mean_ms = 0;
   double p50_ms = 0;
   double p90_ms = 0;
   double p99_ms = 0;

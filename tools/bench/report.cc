@@ -50,6 +50,10 @@ std::vector<Column> ColumnsFor(const Scenario& scenario) {
     columns.push_back({"p99 slow ms", [](const Row& r) {
                          return r.p99_slow_ms ? Ms(*r.p99_slow_ms) : "-";
                        }});
+    columns.push_back({"fast in flight", [](const Row& r) {
+                         return r.fast_in_flight ? absl::StrFormat("%.0f", *r.fast_in_flight)
+                                                 : std::string("-");
+                       }});
   }
   columns.push_back(
       {"CPU s", [](const Row& r) { return absl::StrFormat("%.2f", r.server_cpu_s); }});
@@ -206,6 +210,7 @@ std::string FormatJson(const Row& row) {
     fields.push_back(absl::StrCat("\"slow_share\":", JsonNumber(row.slow_share)));
     fields.push_back(absl::StrCat("\"p99_fast_no_slow_ms\":", JsonNumber(row.p99_fast_no_slow_ms)));
     fields.push_back(absl::StrCat("\"p99_slow_ms\":", JsonNumber(row.p99_slow_ms)));
+    fields.push_back(absl::StrCat("\"fast_in_flight\":", JsonNumber(row.fast_in_flight)));
   }
   std::vector<std::string> failures;
   for (const std::string& failure : row.failures) failures.push_back(JsonString(failure));
@@ -254,7 +259,8 @@ std::string FormatMarkdown(const RunInfo& info, const std::vector<Scenario>& sce
       "interleaved round by round, and each ratio compares two measurements of the same round: on "
       "a shared machine absolute numbers drift from run to run, ratios taken together hold. "
       "Figures are medians over rounds, except max latency, peak RSS (VmHWM) and threads, which "
-      "are the largest seen. Server CPU is the server process's user + system time inside the "
+      "are the largest seen; a ratio is the median of the per-round ratios, so it need not equal "
+      "the quotient of two median calls/s when a round ran slow for everyone. Server CPU is the server process's user + system time inside the "
       "measurement window; the client shares the machine's cores with it.\n\n"
       "## Run\n\n"
       "| | |\n|---|---|\n",
@@ -277,8 +283,13 @@ std::string FormatMarkdown(const RunInfo& info, const std::vector<Scenario>& sce
     if (of.empty()) continue;
     absl::StrAppend(&out, "## ", Heading(scenario), "\n\nRatio: ", scenario.ratio_meaning, ".");
     if (scenario.tail) {
-      absl::StrAppend(&out,
-                      " Latency columns are of the fast calls; `p99 slow` is of the 100 ms calls.");
+      absl::StrAppend(
+          &out,
+          " Latency columns are of the fast calls; `p99 slow` is of the 100 ms calls. `fast in "
+          "flight` is the mean number of fast calls in flight (their rate × mean latency): in a "
+          "closed loop, slow calls hold client slots, so with slow calls fewer fast calls compete "
+          "than the concurrency says, and a server that queues slow calls longer leaves its fast "
+          "calls less company. Read the ratio next to calls/s and this column.");
     }
     absl::StrAppend(&out, "\n\n");
     const std::vector<Column> columns = ColumnsFor(scenario);

@@ -1,6 +1,7 @@
 #include "tools/bench/scenarios.h"
 
-#include <functional>
+#include <string>
+#include <utility>
 
 #include "absl/strings/str_format.h"
 
@@ -11,6 +12,7 @@ std::vector<Scenario> AllScenarios() {
   scenarios.push_back(Scenario{
       .name = "unary",
       .title = "64-byte echo",
+      .payload_bytes = 64,
       .concurrency = {1, 64, 256},
       .variants = {"grpc-callback", "grpc-sync", "tandem-callback", "tandem-coroutine",
                    "tandem-blocking-threads", "tandem-blocking-fibers"},
@@ -20,6 +22,7 @@ std::vector<Scenario> AllScenarios() {
   scenarios.push_back(Scenario{
       .name = "blocking-sleep",
       .title = "the handler waits 10 ms before it answers (64-byte payload)",
+      .payload_bytes = 64,
       .concurrency = {1024},
       .variants = {"grpc-sync", "tandem-blocking-threads", "tandem-blocking-fibers",
                    "tandem-coroutine"},
@@ -31,6 +34,7 @@ std::vector<Scenario> AllScenarios() {
   scenarios.push_back(Scenario{
       .name = "stream",
       .title = "server streaming of 1 KiB messages, 1000 per call",
+      .payload_bytes = 1024,
       .concurrency = {1, 16},
       .variants = {"grpc-callback", "grpc-sync", "tandem-callback", "tandem-coroutine",
                    "tandem-blocking-threads", "tandem-blocking-fibers"},
@@ -44,6 +48,7 @@ std::vector<Scenario> AllScenarios() {
   scenarios.push_back(Scenario{
       .name = "tail",
       .title = "99% fast echoes, 1% calls that take 100 ms (64-byte payload)",
+      .payload_bytes = 64,
       .concurrency = {256},
       .variants = {"grpc-callback", "grpc-sync", "tandem-blocking-threads",
                    "tandem-blocking-threads-own-executor", "tandem-blocking-fibers",
@@ -116,10 +121,13 @@ std::vector<TargetCheck> CheckTargets(const std::vector<Row>& rows) {
   const Row* fibers = Find(rows, "blocking-sleep", "tandem-blocking-fibers", 1024);
   const Row* sync = Find(rows, "blocking-sleep", "grpc-sync", 1024);
   const Row* fibers_unary = Find(rows, "unary", "tandem-blocking-fibers", 256);
-  const std::string fiber_why =
-      fibers == nullptr ? "tandem-blocking-fibers not measured (no fiber pool in this build, or "
-                          "not selected)"
-                        : not_run;
+  bool fibers_unavailable = false;
+  for (const Row& row : rows) {
+    fibers_unavailable |= row.variant == "tandem-blocking-fibers" && !row.available;
+  }
+  const std::string fiber_why = fibers_unavailable
+                                    ? "tandem-blocking-fibers is not available in this build"
+                                    : "blocking-sleep at c=1024 not measured in this run";
   {
     std::string target = "blocking-sleep: tandem-blocking-fibers >= 1.5x grpc-sync calls/s";
     if (fibers == nullptr || !fibers->ratio_vs_baseline) {

@@ -25,6 +25,7 @@ namespace tandem::bench {
 struct Scenario {
   std::string name;
   std::string title;  // one line: what is measured
+  size_t payload_bytes = 64;  // each request's payload; for streams, each message's
   std::vector<int> concurrency;
   std::vector<std::string> variants;  // the first is the baseline, except for tail scenarios
   std::vector<CallClass> mix;         // for tail scenarios: mix[0] is the fast class
@@ -65,6 +66,10 @@ struct Row {
   double slow_share = 0;
   std::optional<double> p99_fast_no_slow_ms;
   std::optional<double> p99_slow_ms;
+  // The mean number of fast calls in flight (Little's law: their rate × mean latency). In a closed
+  // loop, slow calls hold client slots, so with slow calls fewer fast calls are in flight than
+  // the concurrency: read the ratio with this in view.
+  std::optional<double> fast_in_flight;
   std::vector<std::string> failures;  // why a round could not measure it
 };
 

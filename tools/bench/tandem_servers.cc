@@ -58,9 +58,11 @@ class CallbackBenchService final : public BenchTandem::Service<CallbackBenchServ
       stream->writer.Finish(grpc::Status::OK);
       return;
     }
-    // A handle of our own: the completion may run at once and drop the last `stream`.
+    // A handle of our own: the completion may run at once and drop the last `stream`. The
+    // message is copied before `stream` moves into the completion.
     ServerWriter<BenchReply> writer = stream->writer;
-    writer.AsyncWrite(stream->reply, [stream = std::move(stream)](bool queued) mutable {
+    BenchReply message = stream->reply;
+    writer.AsyncWrite(std::move(message), [stream = std::move(stream)](bool queued) mutable {
       if (!queued) {
         stream->writer.Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke"));
         return;
