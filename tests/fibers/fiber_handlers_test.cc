@@ -91,7 +91,7 @@ TEST_P(BlockingHandler, SleepsWithTandemSleepFor) {
 
 TEST_P(BlockingHandler, WaitForCancellationSeesTheDeadline) {
   absl::StatusOr<TestReply> reply = Call(MakeRequest(TestRequest::WAIT_FOR_CANCEL),
-                                         CallOptions().set_timeout(absl::Milliseconds(200)));
+                                         CallOptions().set_timeout(absl::Milliseconds(500)));
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_TRUE(server_->service().WaitForCancellationsSeen(1, kWait));
 }
