@@ -26,22 +26,17 @@ namespace tandem {
 
 namespace server_internal {
 
-// Starts a unary call whose handler is blocking: posts it to the method's executor and returns.
+// Runs a unary call whose handler is blocking: posts it to the method's executor and returns.
 // Runs on gRPC's dispatch thread; never blocks, never runs the handler there.
 template <class Request, class Response, class Handler>
-grpc::ServerUnaryReactor* StartBlockingUnary(MethodBinding& method,
-                                             grpc::CallbackServerContext* grpc_context,
-                                             const Request* request, Response* response,
-                                             Handler handler) {
-  auto* call = new UnaryCall(method, grpc_context);
-  const bool posted =
-      method.executor->TryPost([call, request, response, handler = std::move(handler)]() mutable {
-        call->Finish(RunCatching(call->method(), [&] {
-          return handler(call->context(), *request, response);
-        }));
-      }, method.post_options());
+void StartBlockingUnary(UnaryCallOf<Request, Response>* call, Handler handler) {
+  MethodBinding& method = call->method();
+  const bool posted = method.executor->TryPost([call, handler = std::move(handler)]() mutable {
+    call->Finish(RunCatching(call->method(), [&] {
+      return handler(call->context(), *call->request(), call->response());
+    }));
+  }, method.post_options());
   if (!posted) call->Finish(RejectedStatus(method));
-  return call;
 }
 
 }  // namespace server_internal

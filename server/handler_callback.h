@@ -26,10 +26,7 @@ namespace tandem {
 
 namespace server_internal {
 template <class Request, class Response, class Handler>
-grpc::ServerUnaryReactor* StartCallbackUnary(MethodBinding& method,
-                                             grpc::CallbackServerContext* grpc_context,
-                                             const Request* request, Response* response,
-                                             Handler handler);
+void StartCallbackUnary(UnaryCallOf<Request, Response>* call, Handler handler);
 }  // namespace server_internal
 
 // The obligation to answer one unary call. Move-only.
@@ -74,8 +71,7 @@ class UnaryResponder {
 
  private:
   template <class Rq, class Rs, class H>
-  friend grpc::ServerUnaryReactor* server_internal::StartCallbackUnary(
-      server_internal::MethodBinding&, grpc::CallbackServerContext*, const Rq*, Rs*, H);
+  friend void server_internal::StartCallbackUnary(server_internal::UnaryCallOf<Rq, Rs>*, H);
 
   UnaryResponder(server_internal::UnaryCall* call, Response* response)
       : call_(call), response_(response), uncaught_at_start_(std::uncaught_exceptions()) {
@@ -89,30 +85,26 @@ class UnaryResponder {
 
 namespace server_internal {
 
-// Starts a unary call whose handler is callback-style: runs it on the method's executor (inline
-// on this gRPC thread by default) and returns.
+// Runs a unary call whose handler is callback-style: runs it on the method's executor (inline on
+// this gRPC thread by default) and returns.
 template <class Request, class Response, class Handler>
-grpc::ServerUnaryReactor* StartCallbackUnary(MethodBinding& method,
-                                             grpc::CallbackServerContext* grpc_context,
-                                             const Request* request, Response* response,
-                                             Handler handler) {
-  auto* call = new UnaryCall(method, grpc_context);
+void StartCallbackUnary(UnaryCallOf<Request, Response>* call, Handler handler) {
+  MethodBinding& method = call->method();
   call->Ref();  // Held by the task below until it has run.
-  const bool posted =
-      method.executor->TryPost([call, request, response, handler = std::move(handler)]() mutable {
-        // If the handler throws, its responder sees the exception and leaves the answer to us.
-        grpc::Status error = RunCatching(call->method(), [&] {
-          handler(call->context(), *request, UnaryResponder<Response>(call, response));
-          return grpc::Status::OK;
-        });
-        if (!error.ok()) call->Finish(std::move(error));
-        call->Unref();
-      }, method.post_options());
+  const bool posted = method.executor->TryPost([call, handler = std::move(handler)]() mutable {
+    // If the handler throws, its responder sees the exception and leaves the answer to us.
+    grpc::Status error = RunCatching(call->method(), [&] {
+      handler(call->context(), *call->request(),
+              UnaryResponder<Response>(call, call->response()));
+      return grpc::Status::OK;
+    });
+    if (!error.ok()) call->Finish(std::move(error));
+    call->Unref();
+  }, method.post_options());
   if (!posted) {
     call->Finish(RejectedStatus(method));
     call->Unref();
   }
-  return call;
 }
 
 }  // namespace server_internal

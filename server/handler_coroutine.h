@@ -29,11 +29,10 @@ namespace server_internal {
 // The coroutine that runs one call on the loop: awaits the handler, then finishes the call.
 // Takes everything by value, so nothing it needs lives in a caller's frame.
 template <class Request, class Response, class Handler>
-Task<void> RunCoroutineUnary(UnaryCall* call, const Request* request, Response* response,
-                             Handler handler) {
+Task<void> RunCoroutineUnary(UnaryCallOf<Request, Response>* call, Handler handler) {
   grpc::Status status;
   try {
-    status = co_await handler(call->context(), *request, response);
+    status = co_await handler(call->context(), *call->request(), call->response());
   } catch (...) {
     // A coroutine cannot co_await in a catch block; RunCatching rethrows to build the status.
     status = RunCatching(call->method(), [error = std::current_exception()]() -> grpc::Status {
@@ -43,19 +42,15 @@ Task<void> RunCoroutineUnary(UnaryCall* call, const Request* request, Response* 
   call->Finish(std::move(status));
 }
 
-// Starts a unary call whose handler is a coroutine: spawns it on the method's loop and returns.
+// Runs a unary call whose handler is a coroutine: spawns it on the method's loop and returns.
 // Runs on gRPC's dispatch thread; never blocks, never runs the handler there.
 template <class Request, class Response, class Handler>
-grpc::ServerUnaryReactor* StartCoroutineUnary(MethodBinding& method,
-                                              grpc::CallbackServerContext* grpc_context,
-                                              const Request* request, Response* response,
-                                              Handler handler) {
-  auto* call = new UnaryCall(method, grpc_context);
-  if (!method.loop->TrySpawn(RunCoroutineUnary(call, request, response, std::move(handler)),
+void StartCoroutineUnary(UnaryCallOf<Request, Response>* call, Handler handler) {
+  MethodBinding& method = call->method();
+  if (!method.loop->TrySpawn(RunCoroutineUnary(call, std::move(handler)),
                              method.post_options())) {
     call->Finish(RejectedStatus(method));
   }
-  return call;
 }
 
 }  // namespace server_internal

@@ -71,6 +71,7 @@ std::vector<MethodStats> Server::method_stats() const {
     stats.started = binding->started.load(std::memory_order_relaxed);
     stats.finished_ok = binding->finished_ok.load(std::memory_order_relaxed);
     stats.finished_error = binding->finished_error.load(std::memory_order_relaxed);
+    stats.malformed_requests = binding->malformed_requests.load(std::memory_order_relaxed);
     stats.rejected = binding->rejected.load(std::memory_order_relaxed);
     stats.exceptions = binding->exceptions.load(std::memory_order_relaxed);
     stats.watchdog_reports = binding->label.watchdog_reports.load(std::memory_order_relaxed);

@@ -89,6 +89,9 @@ struct MethodStats {
   uint64_t finished_error = 0;  // any non-OK status, including rejections and exceptions
   uint64_t rejected = 0;        // the executor refused the call: RESOURCE_EXHAUSTED
   uint64_t exceptions = 0;      // the handler threw: INTERNAL
+  // Requests (or streamed request messages) that were not a valid encoding of the method's
+  // request type: each ends its call with INTERNAL before (or without) the handler seeing it.
+  uint64_t malformed_requests = 0;
   // Times the watchdog saw one of the method's calls hold its thread past the executor's
   // threshold (see executors/watchdog.h; the log names the thread and the time held).
   uint64_t watchdog_reports = 0;
@@ -119,6 +122,7 @@ struct MethodBinding {
   std::atomic<uint64_t> finished_error{0};
   std::atomic<uint64_t> rejected{0};
   std::atomic<uint64_t> exceptions{0};
+  std::atomic<uint64_t> malformed_requests{0};
 
   StreamLimits stream_limits;
   std::atomic<uint64_t> stream_messages_written{0};

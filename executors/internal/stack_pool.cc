@@ -1,5 +1,7 @@
 #include "executors/internal/stack_pool.h"
 
+#include "executors/internal/asan_fiber_stacks.h"
+
 namespace tandem::executors_internal {
 
 StackPool::StackPool(size_t stack_size, size_t max_cached)
@@ -11,18 +13,23 @@ StackPool::~StackPool() {
 }
 
 boost::context::stack_context StackPool::Allocate() {
+  boost::context::stack_context stack;
+  bool reused = false;
   {
     absl::MutexLock lock(&mu_);
     if (!idle_.empty()) {
-      boost::context::stack_context stack = idle_.back();
+      stack = idle_.back();
       idle_.pop_back();
-      return stack;
+      reused = true;
     }
   }
-  return maker_.allocate();  // Outside the lock: it maps memory.
+  if (!reused) stack = maker_.allocate();  // Outside the lock: it maps memory.
+  RegisterFiberStack(stack.sp, stack.size);
+  return stack;
 }
 
 void StackPool::Deallocate(boost::context::stack_context& stack) {
+  UnregisterFiberStack(stack.sp);
   {
     absl::MutexLock lock(&mu_);
     if (idle_.size() < max_cached_) {

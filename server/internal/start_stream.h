@@ -14,6 +14,7 @@
 
 #include "executors/task.h"
 #include "grpcpp/server_context.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "grpcpp/support/status.h"
 #include "server/internal/stream_call.h"
@@ -69,44 +70,39 @@ void RunStreamHandler(MethodBinding& method, StreamCallBase* call, Invoke invoke
 }
 
 template <HandlerStyle kStyle, class Request, class Response, class Handler>
-grpc::ServerWriteReactor<Response>* StartServerStreaming(MethodBinding& method,
-                                                         grpc::CallbackServerContext* context,
-                                                         const Request* request,
-                                                         Handler handler) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* StartServerStreaming(
+    MethodBinding& method, grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* request_bytes, Handler handler) {
   using Call = StreamCall<Request, Response, StreamKind::kServerStreaming>;
   auto* call = new Call(method, context);
   if constexpr (kStyle == HandlerStyle::kNotImplemented) {
     call->PostFinish(UnimplementedStatus(method));
-  } else {
-    RunStreamHandler<kStyle>(method, call,
-                             [call, request, handler = std::move(handler)]() mutable {
-                               return handler(call->context(), *request,
-                                              ServerWriter<Response>(call, call));
-                             });
+  } else if (call->ParseRequest(*request_bytes)) {
+    RunStreamHandler<kStyle>(method, call, [call, handler = std::move(handler)]() mutable {
+      return handler(call->context(), call->request(), ServerWriter<Response>(call, call));
+    });
   }
   return call->reactor();
 }
 
 template <HandlerStyle kStyle, class Request, class Response, class Handler>
-grpc::ServerReadReactor<Request>* StartClientStreaming(MethodBinding& method,
-                                                       grpc::CallbackServerContext* context,
-                                                       Response* response, Handler handler) {
+grpc::ServerReadReactor<grpc::ByteBuffer>* StartClientStreaming(
+    MethodBinding& method, grpc::CallbackServerContext* context,
+    grpc::ByteBuffer* response_bytes, Handler handler) {
   using Call = StreamCall<Request, Response, StreamKind::kClientStreaming>;
-  auto* call = new Call(method, context);
+  auto* call = new Call(method, context, response_bytes);
   if constexpr (kStyle == HandlerStyle::kNotImplemented) {
     call->PostFinish(UnimplementedStatus(method));
   } else {
-    RunStreamHandler<kStyle>(method, call,
-                             [call, response, handler = std::move(handler)]() mutable {
-                               return handler(call->context(), ServerReader<Request>(call, call),
-                                              response);
-                             });
+    RunStreamHandler<kStyle>(method, call, [call, handler = std::move(handler)]() mutable {
+      return handler(call->context(), ServerReader<Request>(call, call), call->response());
+    });
   }
   return call->reactor();
 }
 
 template <HandlerStyle kStyle, class Request, class Response, class Handler>
-grpc::ServerBidiReactor<Request, Response>* StartBidiStreaming(
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* StartBidiStreaming(
     MethodBinding& method, grpc::CallbackServerContext* context, Handler handler) {
   using Call = StreamCall<Request, Response, StreamKind::kBidi>;
   auto* call = new Call(method, context);

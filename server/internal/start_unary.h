@@ -7,28 +7,41 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/server_context.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "server/handler_blocking.h"
 #include "server/handler_callback.h"
 #include "server/handler_coroutine.h"
+#include "server/internal/unary_call.h"
+#include "server/internal/wire_message.h"
 #include "server/service.h"
 
 namespace tandem::server_internal {
 
+// Starts one call, given as gRPC hands a raw method's call over: parses the request (a request
+// that does not parse ends the call at once, see wire_message.h), then hands the call to the
+// handler's style. Runs on gRPC's dispatch thread; never blocks.
 template <HandlerStyle kStyle, class Request, class Response, class Handler>
 grpc::ServerUnaryReactor* StartUnary(MethodBinding& method,
                                      grpc::CallbackServerContext* grpc_context,
-                                     const Request* request, Response* response, Handler handler) {
-  if constexpr (kStyle == HandlerStyle::kBlocking) {
-    return StartBlockingUnary(method, grpc_context, request, response, std::move(handler));
-  } else if constexpr (kStyle == HandlerStyle::kCoroutine) {
-    return StartCoroutineUnary(method, grpc_context, request, response, std::move(handler));
-  } else if constexpr (kStyle == HandlerStyle::kCallback) {
-    return StartCallbackUnary(method, grpc_context, request, response, std::move(handler));
-  } else {
+                                     const grpc::ByteBuffer* request_bytes,
+                                     grpc::ByteBuffer* response_bytes, Handler handler) {
+  if constexpr (kStyle == HandlerStyle::kNotImplemented) {
     auto* reactor = grpc_context->DefaultReactor();
     reactor->Finish(UnimplementedStatus(method));
     return reactor;
+  } else {
+    auto* call = new UnaryCallOf<Request, Response>(method, grpc_context, response_bytes);
+    if (!ParseWireMessage(*request_bytes, call->request())) {
+      call->Finish(MalformedRequestStatus<Request>(method, *request_bytes));
+    } else if constexpr (kStyle == HandlerStyle::kBlocking) {
+      StartBlockingUnary(call, std::move(handler));
+    } else if constexpr (kStyle == HandlerStyle::kCoroutine) {
+      StartCoroutineUnary(call, std::move(handler));
+    } else {
+      StartCallbackUnary(call, std::move(handler));
+    }
+    return call;
   }
 }
 

@@ -1,8 +1,12 @@
 // StreamCall: the state of one streaming call on the server, and its reply shim for streams.
 //
 // One class serves the three streaming kinds (server, client and bidirectional streaming); the
-// handler sees it through the handles in server/stream.h. What it guarantees:
-//   - One write in flight at a time (gRPC's rule). Further writes wait in a bounded queue
+// handler sees it through the handles in server/stream.h. gRPC runs it as a raw method: messages
+// cross as bytes, and the call parses each request and serializes each response itself (see
+// wire_message.h: a request message that does not parse ends the call with INTERNAL, where gRPC
+// would have reported a clean end of stream). What it guarantees:
+//   - One write in flight at a time (gRPC's rule). A response is serialized by the writer, on its
+//     own thread, before it is queued; the queue holds bytes. Further writes wait in a bounded queue
 //     (StreamLimits); a writer that finds the queue full is parked until OnWriteDone has drained
 //     it to half, so a fast writer and a slow reader cost a bounded amount of memory, not an
 //     unbounded one, and the writer wakes once per half a queue.
@@ -34,8 +38,10 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpcpp/server_context.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "grpcpp/support/status.h"
+#include "server/internal/wire_message.h"
 #include "server/server_context.h"
 #include "server/service.h"
 
@@ -129,11 +135,25 @@ class StreamCall final : public StreamCallBase,
   using ReadDone = typename StreamReadEnd<Request>::ReadDone;
   using WriteQueued = typename StreamWriteEnd<Response>::WriteQueued;
 
-  StreamCall(MethodBinding& method, grpc::CallbackServerContext* grpc_context)
-      : StreamCallBase(method, grpc_context), reactor_(this) {}
+  // `response_bytes` (client streaming only) is gRPC's, valid until OnDone.
+  StreamCall(MethodBinding& method, grpc::CallbackServerContext* grpc_context,
+             grpc::ByteBuffer* response_bytes = nullptr)
+      : StreamCallBase(method, grpc_context), reactor_(this), response_bytes_(response_bytes) {}
 
   // The reactor to return to gRPC from the method handler.
   auto* reactor() { return &reactor_; }
+
+  // Server streaming: the request, parsed from `bytes`, for the handler. False if the bytes are
+  // not a valid request; the call is then finished with INTERNAL. Before the handler starts.
+  bool ParseRequest(const grpc::ByteBuffer& bytes) {
+    if (ParseWireMessage(bytes, &request_)) return true;
+    PostFinish(MalformedRequestStatus<Request>(method_, bytes));
+    return false;
+  }
+  const Request& request() const { return request_; }
+
+  // Client streaming: the response the handler fills, sent by a PostFinish with an OK status.
+  Response* response() { return &response_; }
 
   void PostRead(ReadDone done) override ABSL_LOCKS_EXCLUDED(mu_) {
     if constexpr (!kReads) {
@@ -161,7 +181,17 @@ class StreamCall final : public StreamCallBase,
       std::move(queued)(false);  // Unreachable: no handle gives this kind a writer.
       return;
     }
-    const size_t bytes = message.ByteSizeLong();
+    grpc::ByteBuffer serialized;
+    const grpc::Status status = SerializeWireMessage(message, &serialized);
+    if (!status.ok()) {
+      PostFinish(grpc::Status(
+          grpc::StatusCode::INTERNAL,
+          absl::StrCat(method_.full_name, ": a response could not be serialized: ",
+                       status.error_message())));
+      std::move(queued)(false);
+      return;
+    }
+    const size_t bytes = serialized.Length();
     bool accepted = false;
     bool rejected = false;
     {
@@ -169,10 +199,10 @@ class StreamCall final : public StreamCallBase,
       if (write_closed_) {
         rejected = true;
       } else if (parked_.empty() && HasRoomLocked(bytes)) {
-        EnqueueLocked(std::move(message), bytes);
+        EnqueueLocked(std::move(serialized), bytes);
         accepted = true;
       } else {
-        parked_.push_back(Parked{std::move(message), bytes, std::move(queued)});
+        parked_.push_back(Parked{std::move(serialized), bytes, std::move(queued)});
       }
     }
     if (accepted) {
@@ -184,10 +214,25 @@ class StreamCall final : public StreamCallBase,
   }
 
   bool PostFinish(grpc::Status status) override ABSL_LOCKS_EXCLUDED(mu_) {
+    // Client streaming sends the response with an OK status. It is serialized before the lock,
+    // into a buffer of our own: gRPC may be sending an earlier Finish's response right now.
+    grpc::ByteBuffer response;
+    if constexpr (kKind == StreamKind::kClientStreaming) {
+      if (status.ok()) {
+        const grpc::Status serialized = SerializeWireMessage(response_, &response);
+        if (!serialized.ok()) {
+          status = grpc::Status(grpc::StatusCode::INTERNAL,
+                                absl::StrCat(method_.full_name,
+                                             ": the response could not be serialized: ",
+                                             serialized.error_message()));
+        }
+      }
+    }
     std::deque<Parked> refused;
     {
       absl::MutexLock lock(&mu_);
       if (finish_status_.has_value()) return false;
+      if constexpr (kKind == StreamKind::kClientStreaming) response_bytes_->Swap(&response);
       (status.ok() ? method_.finished_ok : method_.finished_error)
           .fetch_add(1, std::memory_order_relaxed);
       finish_status_ = std::move(status);
@@ -207,20 +252,21 @@ class StreamCall final : public StreamCallBase,
 
  private:
   struct Queued {
-    Response message;
+    grpc::ByteBuffer message;
     size_t bytes;
     absl::Time queued_at;
   };
   struct Parked {
-    Response message;
+    grpc::ByteBuffer message;
     size_t bytes;
     WriteQueued queued;
   };
 
   using ReactorBase = std::conditional_t<
-      kKind == StreamKind::kServerStreaming, grpc::ServerWriteReactor<Response>,
-      std::conditional_t<kKind == StreamKind::kClientStreaming, grpc::ServerReadReactor<Request>,
-                         grpc::ServerBidiReactor<Request, Response>>>;
+      kKind == StreamKind::kServerStreaming, grpc::ServerWriteReactor<grpc::ByteBuffer>,
+      std::conditional_t<kKind == StreamKind::kClientStreaming,
+                         grpc::ServerReadReactor<grpc::ByteBuffer>,
+                         grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>>>;
 
   // gRPC's reactor. Its reactions run on gRPC threads and only forward to the call.
   class Reactor final : public ReactorBase {
@@ -254,7 +300,7 @@ class StreamCall final : public StreamCallBase,
            queued_bytes_ <= limits.max_queued_bytes / 2;
   }
 
-  void EnqueueLocked(Response message, size_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  void EnqueueLocked(grpc::ByteBuffer message, size_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     queue_.push_back(Queued{std::move(message), bytes, absl::Now()});
     queued_bytes_ += bytes;
     method_.RecordQueuedBytes(queued_bytes_);
@@ -307,20 +353,31 @@ class StreamCall final : public StreamCallBase,
     FinishIfDrained();
   }
 
-  // gRPC thread. Hands the request to the waiting reader, or ends the reading side.
+  // gRPC thread. Parses the request and hands it to the waiting reader, or ends the reading
+  // side: at the end of the stream, or at a request that does not parse, which also ends the
+  // call (its handler's own status comes too late and is dropped).
   void OnReadDone(bool ok) ABSL_LOCKS_EXCLUDED(mu_) {
+    std::optional<Request> request;
+    grpc::Status malformed;
+    if (ok) {
+      ++requests_read_;
+      request.emplace();
+      if (!ParseWireMessage(read_buffer_, &*request)) {
+        malformed = MalformedRequestStatus<Request>(method_, read_buffer_, requests_read_);
+        request.reset();
+      }
+      read_buffer_.Clear();
+    }
     ReadDone done;
     {
       absl::MutexLock lock(&mu_);
       done = std::move(read_done_);
       read_done_ = nullptr;
-      if (!ok) read_closed_ = true;
+      if (!request.has_value()) read_closed_ = true;
     }
-    if (ok) {
-      std::move(done)(std::move(read_buffer_));
-    } else {
-      std::move(done)(std::nullopt);
-    }
+    // Finished before the reader hears of the end, so the handler's own status loses.
+    if (!malformed.ok()) PostFinish(std::move(malformed));
+    std::move(done)(std::move(request));
   }
 
   // Sends the finish once a finish is pending and no write is queued or in flight.
@@ -365,9 +422,15 @@ class StreamCall final : public StreamCallBase,
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool write_closed_ ABSL_GUARDED_BY(mu_) = false;
   // Owned by gRPC between StartWrite and OnWriteDone (writing_ is true): untouched then.
-  Response in_flight_;
-  // Reading. read_buffer_ is gRPC's between StartRead and OnReadDone.
-  Request read_buffer_;
+  grpc::ByteBuffer in_flight_;
+  // Reading. read_buffer_ is gRPC's between StartRead and OnReadDone; requests_read_ is touched
+  // only in OnReadDone, and reads never overlap.
+  grpc::ByteBuffer read_buffer_;
+  size_t requests_read_ = 0;
+  // The server-streaming request, and the client-streaming response and gRPC's buffer for it.
+  Request request_;
+  Response response_;
+  grpc::ByteBuffer* const response_bytes_;
   ReadDone read_done_ ABSL_GUARDED_BY(mu_);
   bool read_closed_ ABSL_GUARDED_BY(mu_) = false;
   // Finishing.

@@ -1,6 +1,8 @@
 // UnaryCall: the state of one unary call on the server, and its reply shim.
 //
-// It is gRPC's reactor for the call. The handler, whatever its style, ends the call by calling
+// It is gRPC's reactor for the call, which gRPC runs as a raw (byte-buffer) method: the typed
+// UnaryCallOf holds the parsed request and the response, and serializes the response when the
+// call finishes OK, on the thread that finishes it (see wire_message.h for why). The handler, whatever its style, ends the call by calling
 // Finish from whatever thread it runs on; Finish hands the status to gRPC and returns at once.
 //
 // Threads: Finish, Ref and Unref may be called from any thread and never block. OnCancel and
@@ -20,20 +22,22 @@
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
 #include "grpcpp/support/status.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "server/internal/wire_message.h"
 #include "server/server_context.h"
 #include "server/service.h"
 
 namespace tandem::server_internal {
 
-class UnaryCall final : public grpc::ServerUnaryReactor {
+class UnaryCall : public grpc::ServerUnaryReactor {
  public:
   UnaryCall(MethodBinding& method, grpc::CallbackServerContext* grpc_context);
 
   MethodBinding& method() const { return method_; }
   ServerContext& context() { return context_; }
 
-  // The reply shim: sends `status` (with the response the handler filled, if OK). Any thread;
-  // never blocks. Returns false if the call was already finished.
+  // The reply shim: sends `status` (with the response the handler filled, serialized here, if
+  // OK). Any thread; never blocks. Returns false if the call was already finished.
   bool Finish(grpc::Status status);
 
   void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
@@ -41,8 +45,12 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
   }
 
- private:
+ protected:
   ~UnaryCall() override = default;
+
+ private:
+  // Serializes the response for gRPC; called once, by the Finish that wins, if its status is OK.
+  virtual grpc::Status SerializeResponse() = 0;
 
   // gRPC may run these on the thread that completes the call instead of hopping to one of its
   // executor threads (a context switch per call): safe, as they never block. gRPC marks the
@@ -55,6 +63,30 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   ServerContext context_;
   std::atomic<int> refs_{1};  // gRPC's, released by OnDone
   std::atomic<bool> finished_{false};
+};
+
+// The unary call of a method with these message types.
+template <class Request, class Response>
+class UnaryCallOf final : public UnaryCall {
+ public:
+  // `response_bytes` is gRPC's, valid until OnDone.
+  UnaryCallOf(MethodBinding& method, grpc::CallbackServerContext* grpc_context,
+              grpc::ByteBuffer* response_bytes)
+      : UnaryCall(method, grpc_context), response_bytes_(response_bytes) {}
+
+  Request* request() { return &request_; }
+  Response* response() { return &response_; }
+
+ private:
+  ~UnaryCallOf() override = default;
+
+  grpc::Status SerializeResponse() override {
+    return SerializeWireMessage(response_, response_bytes_);
+  }
+
+  Request request_;
+  Response response_;
+  grpc::ByteBuffer* const response_bytes_;
 };
 
 // Runs `handler` (which returns grpc::Status) and turns an exception into the call's error: a

@@ -206,16 +206,59 @@ void PrintServerBase(Printer& p, const ServiceDescriptor& service) {
         "\n");
   }
   p.Print(vars,
-          "  // gRPC's callback service for $service_full$. gRPC calls its methods on its\n"
-          "  // dispatch threads; each one only starts the call in the handler's style and\n"
-          "  // returns: user code never runs here (unless bound inline).\n"
-          "  class TandemGrpcAdapter final : public $grpc_service$::CallbackService {\n"
+          "  // gRPC's callback service for $service_full$, its methods registered raw: requests\n"
+          "  // and responses cross as bytes, and Tandem parses and serializes them (see\n"
+          "  // server/internal/wire_message.h). gRPC calls its methods on its dispatch threads;\n"
+          "  // each one only starts the call in the handler's style and returns: user code\n"
+          "  // never runs here (unless bound inline).\n"
+          "  class TandemGrpcAdapter final : public ::grpc::Service {\n"
           "   public:\n"
           "    TandemGrpcAdapter(Impl* impl,\n"
           "                      std::vector<::tandem::server_internal::MethodBinding*> "
           "bindings)\n"
-          "        : impl_(impl), bindings_(std::move(bindings)) {}\n"
-          "\n");
+          "        : impl_(impl), bindings_(std::move(bindings)) {\n");
+  for (int i = 0; i < service.method_count(); ++i) {
+    const MethodDescriptor& method = *service.method(i);
+    Vars method_vars = MethodVars(service, method, i);
+    switch (KindOf(method)) {
+      case Kind::kUnary:
+        method_vars["rpc_type"] = "NORMAL_RPC";
+        method_vars["handler"] = "CallbackUnaryHandler";
+        method_vars["params"] =
+            "::grpc::CallbackServerContext* context, const ::grpc::ByteBuffer* request, "
+            "::grpc::ByteBuffer* response";
+        method_vars["call_args"] = "context, request, response";
+        break;
+      case Kind::kServerStreaming:
+        method_vars["rpc_type"] = "SERVER_STREAMING";
+        method_vars["handler"] = "CallbackServerStreamingHandler";
+        method_vars["params"] =
+            "::grpc::CallbackServerContext* context, const ::grpc::ByteBuffer* request";
+        method_vars["call_args"] = "context, request";
+        break;
+      case Kind::kClientStreaming:
+        method_vars["rpc_type"] = "CLIENT_STREAMING";
+        method_vars["handler"] = "CallbackClientStreamingHandler";
+        method_vars["params"] =
+            "::grpc::CallbackServerContext* context, ::grpc::ByteBuffer* response";
+        method_vars["call_args"] = "context, response";
+        break;
+      case Kind::kBidi:
+        method_vars["rpc_type"] = "BIDI_STREAMING";
+        method_vars["handler"] = "CallbackBidiHandler";
+        method_vars["params"] = "::grpc::CallbackServerContext* context";
+        method_vars["call_args"] = "context";
+        break;
+    }
+    p.Print(method_vars,
+            "      AddMethod(new ::grpc::internal::RpcServiceMethod(\n"
+            "          \"/$service_full$/$method$\", ::grpc::internal::RpcMethod::$rpc_type$, "
+            "nullptr));\n"
+            "      MarkMethodRawCallback($index$,\n"
+            "          new ::grpc::internal::$handler$<::grpc::ByteBuffer, ::grpc::ByteBuffer>(\n"
+            "              [this]($params$) { return $method$($call_args$); }));\n");
+  }
+  p.Print("    }\n\n   private:\n");
   for (int i = 0; i < service.method_count(); ++i) {
     const MethodDescriptor& method = *service.method(i);
     Vars method_vars = MethodVars(service, method, i);
@@ -223,33 +266,34 @@ void PrintServerBase(Printer& p, const ServiceDescriptor& service) {
       case Kind::kUnary:
         p.Print(method_vars,
                 "    ::grpc::ServerUnaryReactor* $method$(::grpc::CallbackServerContext* context,\n"
-                "                                         const $request$* request,\n"
-                "                                         $response$* response) override {\n"
-                "      return ::tandem::server_internal::StartUnary<TandemStyleOf$method$()>(\n"
+                "                                         const ::grpc::ByteBuffer* request,\n"
+                "                                         ::grpc::ByteBuffer* response) {\n"
+                "      return ::tandem::server_internal::StartUnary<\n"
+                "          TandemStyleOf$method$(), $request$, $response$>(\n"
                 "          *bindings_[$index$], context, request, response,\n");
         break;
       case Kind::kServerStreaming:
         p.Print(method_vars,
-                "    ::grpc::ServerWriteReactor<$response$>* $method$(\n"
-                "        ::grpc::CallbackServerContext* context, const $request$* request) "
-                "override {\n"
+                "    ::grpc::ServerWriteReactor<::grpc::ByteBuffer>* $method$(\n"
+                "        ::grpc::CallbackServerContext* context, const ::grpc::ByteBuffer* request) "
+                "{\n"
                 "      return ::tandem::server_internal::StartServerStreaming<\n"
                 "          TandemStyleOf$method$(), $request$, $response$>(\n"
                 "          *bindings_[$index$], context, request,\n");
         break;
       case Kind::kClientStreaming:
         p.Print(method_vars,
-                "    ::grpc::ServerReadReactor<$request$>* $method$(\n"
-                "        ::grpc::CallbackServerContext* context, $response$* response) "
-                "override {\n"
+                "    ::grpc::ServerReadReactor<::grpc::ByteBuffer>* $method$(\n"
+                "        ::grpc::CallbackServerContext* context, ::grpc::ByteBuffer* response) "
+                "{\n"
                 "      return ::tandem::server_internal::StartClientStreaming<\n"
                 "          TandemStyleOf$method$(), $request$, $response$>(\n"
                 "          *bindings_[$index$], context, response,\n");
         break;
       case Kind::kBidi:
         p.Print(method_vars,
-                "    ::grpc::ServerBidiReactor<$request$, $response$>* $method$(\n"
-                "        ::grpc::CallbackServerContext* context) override {\n"
+                "    ::grpc::ServerBidiReactor<::grpc::ByteBuffer, ::grpc::ByteBuffer>* $method$(\n"
+                "        ::grpc::CallbackServerContext* context) {\n"
                 "      return ::tandem::server_internal::StartBidiStreaming<\n"
                 "          TandemStyleOf$method$(), $request$, $response$>(\n"
                 "          *bindings_[$index$], context,\n");
@@ -263,7 +307,6 @@ void PrintServerBase(Printer& p, const ServiceDescriptor& service) {
             "\n");
   }
   p.Print(vars,
-          "   private:\n"
           "    Impl* const impl_;\n"
           "    // One per method, in .proto order; owned by the tandem::Server.\n"
           "    const std::vector<::tandem::server_internal::MethodBinding*> bindings_;\n"
