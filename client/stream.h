@@ -212,7 +212,12 @@ class ClientStreamCall final
     if (status.has_value()) std::move(done)(*std::move(status));
   }
 
-  // Reactions: overrides where the kind has them, never called where it has not.
+  // Reactions: overrides where the kind has them, never called where it has not. `override`
+  // cannot be written on a function that overrides in some instantiations only.
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Winconsistent-missing-override"
+#endif
   void OnReadDone(bool ok) ABSL_LOCKS_EXCLUDED(mu_) {
     ReadDone done;
     {
@@ -243,6 +248,9 @@ class ClientStreamCall final
     }
     std::move(done)(ok);
   }
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
 
   void OnDone(const grpc::Status& status) override ABSL_LOCKS_EXCLUDED(mu_) {
     FinishDone done;

@@ -262,8 +262,11 @@ TEST_P(Blocking, MutexTryLockNeverWaits) {
   Runner runner(GetParam());
   mu.Lock();
   runner.Start([&] {
-    second_got_it = mu.TryLock();
-    if (second_got_it) mu.Unlock();
+    if (mu.TryLock()) {
+      mu.Unlock();
+    } else {
+      second_got_it = false;
+    }
   });
   runner.WaitAll();
   mu.Unlock();

@@ -70,7 +70,14 @@ def main(jsonl_path, report_path):
                 continue
             if row["failures"]:
                 fail(where + ": failed: %s" % row["failures"])
-            for field in ["qps", "p50_ms", "p99_ms", "rss_mib", "threads"]:
+            # A stream call is 1000 messages: in a short window on a slow build (a sanitizer
+            # build, a loaded machine) none may complete. msgs_per_s, checked below, is its
+            # measure; whole calls only need not be negative.
+            per_call = ["qps", "p50_ms", "p99_ms"]
+            for field in per_call + ["rss_mib", "threads"]:
+                if scenario == "stream" and field in per_call and is_number(row[field]) \
+                        and row[field] == 0:
+                    continue
                 if not is_number(row[field]) or row[field] <= 0:
                     fail(where + ": %s is %r, expected a positive number" % (field, row[field]))
             if row["errors"] != 0:

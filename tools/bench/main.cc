@@ -286,7 +286,7 @@ std::string MachineText() {
   absl::ConsumePrefix(&value, "MemTotal:");
   value = absl::StripAsciiWhitespace(value);
   absl::ConsumeSuffix(&value, " kB");
-  absl::SimpleAtod(value, &kib);
+  if (!absl::SimpleAtod(value, &kib)) kib = 0;
   utsname name{};
   uname(&name);
   return absl::StrFormat("%u cores (%s), %.1f GiB memory, %s %s",

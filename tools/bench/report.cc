@@ -14,7 +14,9 @@ namespace {
 
 bool Measured(const Row& row) { return row.available && row.rounds > 0; }
 
-std::string Ms(double ms) { return absl::StrFormat(ms < 1 ? "%.3f" : "%.2f", ms); }
+std::string Ms(double ms) {
+  return ms < 1 ? absl::StrFormat("%.3f", ms) : absl::StrFormat("%.2f", ms);
+}
 
 // One column of the tables, text and Markdown alike.
 struct Column {

@@ -89,7 +89,8 @@ TargetCheck NotMeasured(std::string target, std::string why) {
   return TargetCheck{std::move(target), std::move(why), TargetCheck::Result::kNotMeasured};
 }
 
-TargetCheck Compare(std::string target, double value, bool met, const char* format) {
+TargetCheck Compare(std::string target, double value, bool met,
+                    const absl::FormatSpec<double>& format) {
   return TargetCheck{std::move(target), absl::StrFormat(format, value),
                      met ? TargetCheck::Result::kMet : TargetCheck::Result::kMissed};
 }

@@ -144,7 +144,7 @@ absl::StatusOr<ProcSample> ReadProcSample(pid_t pid) {
       if (!absl::ConsumePrefix(&line, key)) return;
       line = absl::StripAsciiWhitespace(line);
       absl::ConsumeSuffix(&line, " kB");
-      absl::SimpleAtod(line, out);
+      if (!absl::SimpleAtod(line, out)) *out = 0;
     };
     double threads = 0;
     value("Threads:", &threads);

@@ -140,6 +140,42 @@ void PrintServerBase(Printer& p, const ServiceDescriptor& service) {
           "// where the service is registered with tandem::ServerBuilder.\n"
           "template <class Impl>\n"
           "class $service$Tandem::Service {\n"
+          " private:\n");
+  for (int i = 0; i < service.method_count(); ++i) {
+    const MethodDescriptor& method = *service.method(i);
+    p.Print(
+        MethodVars(service, method, i),
+        "  // The handler style of Impl::$method$, read off its signature. constexpr, not\n"
+        "  // consteval: Clang 14 rejects consteval calls in a class template's members.\n"
+        "  static constexpr ::tandem::HandlerStyle TandemStyleOf$method$() {\n"
+        "    constexpr bool kBlocking = requires {\n"
+        "      static_cast<::tandem::server_internal::HandlerFn<\n"
+        "          ::grpc::Status, Impl, $args$>>(&Impl::$method$);\n"
+        "    };\n"
+        "    constexpr bool kCoroutine = requires {\n"
+        "      static_cast<::tandem::server_internal::HandlerFn<\n"
+        "          ::tandem::Task<::grpc::Status>, Impl, $args$>>(&Impl::$method$);\n"
+        "    };\n"
+        "    constexpr bool kCallback = requires {\n"
+        "      static_cast<::tandem::server_internal::HandlerFn<\n"
+        "          void, Impl, $callback_args$>>(&Impl::$method$);\n"
+        "    };\n"
+        "    constexpr bool kNotImplemented = requires {\n"
+        "      requires std::is_same_v<std::remove_cv_t<decltype(Impl::$method$)>,\n"
+        "                              ::tandem::NotImplemented>;\n"
+        "    };\n"
+        "    static_assert(kBlocking || kCoroutine || kCallback || kNotImplemented,\n"
+        "                  \"$service_full$/$method$ has no handler: write $method$ in one \"\n"
+        "                  \"handler style (see server/handler_*.h) or declare \"\n"
+        "                  \"`static constexpr tandem::NotImplemented $method${};`\");\n"
+        "    static_assert(kBlocking + kCoroutine + kCallback + kNotImplemented == 1,\n"
+        "                  \"$service_full$/$method$ has handlers in more than one style: \"\n"
+        "                  \"keep exactly one\");\n"
+        "    return ::tandem::server_internal::StyleOf(kBlocking, kCoroutine, kCallback);\n"
+        "  }\n"
+        "\n");
+  }
+  p.Print(vars,
           " public:\n"
           "  // Describes the service to tandem::ServerBuilder::RegisterService.\n"
           "  ::tandem::server_internal::ServiceDefinition TandemDefinition() {\n"
@@ -172,39 +208,6 @@ void PrintServerBase(Printer& p, const ServiceDescriptor& service) {
           "  ~Service() = default;\n"
           "\n"
           " private:\n");
-  for (int i = 0; i < service.method_count(); ++i) {
-    const MethodDescriptor& method = *service.method(i);
-    p.Print(
-        MethodVars(service, method, i),
-        "  // The handler style of Impl::$method$, read off its signature.\n"
-        "  static consteval ::tandem::HandlerStyle TandemStyleOf$method$() {\n"
-        "    constexpr bool kBlocking = requires {\n"
-        "      static_cast<::tandem::server_internal::HandlerFn<\n"
-        "          ::grpc::Status, Impl, $args$>>(&Impl::$method$);\n"
-        "    };\n"
-        "    constexpr bool kCoroutine = requires {\n"
-        "      static_cast<::tandem::server_internal::HandlerFn<\n"
-        "          ::tandem::Task<::grpc::Status>, Impl, $args$>>(&Impl::$method$);\n"
-        "    };\n"
-        "    constexpr bool kCallback = requires {\n"
-        "      static_cast<::tandem::server_internal::HandlerFn<\n"
-        "          void, Impl, $callback_args$>>(&Impl::$method$);\n"
-        "    };\n"
-        "    constexpr bool kNotImplemented = requires {\n"
-        "      requires std::is_same_v<std::remove_cv_t<decltype(Impl::$method$)>,\n"
-        "                              ::tandem::NotImplemented>;\n"
-        "    };\n"
-        "    static_assert(kBlocking || kCoroutine || kCallback || kNotImplemented,\n"
-        "                  \"$service_full$/$method$ has no handler: write $method$ in one \"\n"
-        "                  \"handler style (see server/handler_*.h) or declare \"\n"
-        "                  \"`static constexpr tandem::NotImplemented $method${};`\");\n"
-        "    static_assert(kBlocking + kCoroutine + kCallback + kNotImplemented == 1,\n"
-        "                  \"$service_full$/$method$ has handlers in more than one style: \"\n"
-        "                  \"keep exactly one\");\n"
-        "    return ::tandem::server_internal::StyleOf(kBlocking, kCoroutine, kCallback);\n"
-        "  }\n"
-        "\n");
-  }
   p.Print(vars,
           "  // gRPC's callback service for $service_full$, its methods registered raw: requests\n"
           "  // and responses cross as bytes, and Tandem parses and serializes them (see\n"
