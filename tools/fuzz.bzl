@@ -11,7 +11,8 @@ def tandem_fuzz_test(name, srcs, corpus, deps = [], **kwargs):
     Args:
       name: the target; `LLVMFuzzerTestOneInput` is in `srcs`.
       srcs: sources.
-      corpus: the seed corpus directory, a path in this package.
+      corpus: the seed corpus directory, a path in this package: corpus/FOO for FOO_fuzzer, where
+        `tools/dev fuzz` looks for it.
       deps: dependencies.
       **kwargs: passed to cc_test.
     """
