@@ -57,8 +57,9 @@ class ServerContext {
     grpc_context_->AddTrailingMetadata(key, value);
   }
 
-  // True once the call is cancelled: by the client, by its deadline, or by server shutdown.
-  // A cancelled call's reply is dropped, so a handler may stop early. Thread-safe.
+  // True once the call is cancelled: by the client, by its deadline, by server shutdown, or by
+  // gRPC or Tandem ending a stream that broke (an oversize or malformed request message). A
+  // cancelled call's reply is dropped, so a handler may stop early. Thread-safe.
   bool IsCancelled() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // Waits until the call is cancelled or `timeout` passes; true if cancelled. For blocking
@@ -86,8 +87,9 @@ class ServerContext {
   // gRPC's own context, for what Tandem does not wrap. Same thread rules as this object.
   grpc::CallbackServerContext* grpc_context() const { return grpc_context_; }
 
-  // For Tandem: called once by the call's OnCancel reaction (a gRPC thread). Runs the pending
-  // cancellation callbacks, which only post work. Never blocks.
+  // For Tandem: called by the call's OnCancel reaction (a gRPC thread), or where Tandem learns
+  // first that the call is over; later calls do nothing. Runs the pending cancellation
+  // callbacks, which only post work. Never blocks.
   void MarkCancelled() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:

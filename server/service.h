@@ -86,7 +86,10 @@ struct MethodStats {
   std::string executor;
   uint64_t started = 0;
   uint64_t finished_ok = 0;
-  uint64_t finished_error = 0;  // any non-OK status, including rejections and exceptions
+  // Any other end: a non-OK status (rejections and exceptions too), or a call cancelled before
+  // its status reached the client. Counted when gRPC is done with the call (OnDone), so
+  // started == finished_ok + finished_error once the server is idle.
+  uint64_t finished_error = 0;
   uint64_t rejected = 0;        // the executor refused the call: RESOURCE_EXHAUSTED
   uint64_t exceptions = 0;      // the handler threw: INTERNAL
   // Requests (or streamed request messages) that were not a valid encoding of the method's

@@ -233,8 +233,6 @@ class StreamCall final : public StreamCallBase,
       absl::MutexLock lock(&mu_);
       if (finish_status_.has_value()) return false;
       if constexpr (kKind == StreamKind::kClientStreaming) response_bytes_->Swap(&response);
-      (status.ok() ? method_.finished_ok : method_.finished_error)
-          .fetch_add(1, std::memory_order_relaxed);
       finish_status_ = std::move(status);
       write_closed_ = true;
       refused.swap(parked_);
@@ -383,6 +381,12 @@ class StreamCall final : public StreamCallBase,
       read_done_ = nullptr;
       if (!request.has_value()) read_closed_ = true;
     }
+    // A read also fails when the stream breaks (gRPC refused an oversize message, the client
+    // cancelled): the handler must not take that for the client's half-close. gRPC's IsCancelled
+    // never blocks in the callback API, and may know before its OnCancel reaction runs.
+    if (!malformed.ok() || (!ok && context_.grpc_context()->IsCancelled())) {
+      context_.MarkCancelled();
+    }
     // Finished before the reader hears of the end, so the handler's own status loses.
     if (!malformed.ok()) PostFinish(std::move(malformed));
     std::move(done)(std::move(request));
@@ -403,18 +407,23 @@ class StreamCall final : public StreamCallBase,
     Unref();
   }
 
-  // gRPC thread, last reaction. Fails what still waits, then drops gRPC's reference.
+  // gRPC thread, last reaction. Records the outcome, fails what still waits, then drops gRPC's
+  // reference. The call finished OK only if it sent OK and was not cancelled on the way.
   void OnDone() ABSL_LOCKS_EXCLUDED(mu_) {
     ReadDone reader;
     std::deque<Parked> refused;
+    bool sent_ok;
     {
       absl::MutexLock lock(&mu_);
+      sent_ok = finish_status_.has_value() && finish_status_->ok();
       read_closed_ = true;
       write_closed_ = true;
       reader = std::move(read_done_);
       read_done_ = nullptr;
       refused.swap(parked_);
     }
+    const bool ok = sent_ok && !context_.IsCancelled();
+    (ok ? method_.finished_ok : method_.finished_error).fetch_add(1, std::memory_order_relaxed);
     if (reader) std::move(reader)(std::nullopt);
     for (Parked& parked : refused) std::move(parked.queued)(false);
     Unref();

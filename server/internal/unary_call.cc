@@ -19,12 +19,16 @@ bool UnaryCall::Finish(grpc::Status status) {
                                          serialized.error_message()));
     }
   }
-  (status.ok() ? method_.finished_ok : method_.finished_error)
-      .fetch_add(1, std::memory_order_relaxed);
+  sent_ok_ = status.ok();
   // gRPC's Finish is thread-safe, never blocks, and may be called before gRPC has bound this
   // reactor to the call (it is then queued until the binding).
   grpc::ServerUnaryReactor::Finish(std::move(status));
   return true;
+}
+
+void UnaryCall::RecordOutcome() {
+  const bool ok = sent_ok_ && !context_.IsCancelled();
+  (ok ? method_.finished_ok : method_.finished_error).fetch_add(1, std::memory_order_relaxed);
 }
 
 grpc::Status RejectedStatus(MethodBinding& method) {

@@ -57,12 +57,22 @@ class UnaryCall : public grpc::ServerUnaryReactor {
   // hook "not API"; its own DefaultReactor uses it the same way.
   bool InternalInlineable() override { return true; }
   void OnCancel() override { context_.MarkCancelled(); }
-  void OnDone() override { Unref(); }
+  void OnDone() override {
+    RecordOutcome();
+    Unref();
+  }
+
+  // Counts the call as finished OK only if it sent OK and was not cancelled on the way (the
+  // client then never saw the OK). gRPC calls OnCancel, if at all, before OnDone.
+  void RecordOutcome();
 
   MethodBinding& method_;
   ServerContext context_;
   std::atomic<int> refs_{1};  // gRPC's, released by OnDone
   std::atomic<bool> finished_{false};
+  // Written by the Finish that wins, before it hands the status to gRPC; read by OnDone, which
+  // gRPC runs after that Finish.
+  bool sent_ok_ = false;
 };
 
 // The unary call of a method with these message types.

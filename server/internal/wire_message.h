@@ -41,11 +41,16 @@ grpc::Status SerializeWireMessage(const Message& message, grpc::ByteBuffer* byte
 }
 
 // The status of a call whose request (or, streaming, its `index`-th request, counted from 1)
-// could not be parsed. Counts it in the method's stats.
+// could not be parsed, or (unary and server streaming) never came. Counts it in the method's
+// stats.
 template <class Request>
 grpc::Status MalformedRequestStatus(MethodBinding& method, const grpc::ByteBuffer& bytes,
                                     size_t index = 0) {
   method.malformed_requests.fetch_add(1, std::memory_order_relaxed);
+  if (!bytes.Valid()) {
+    return grpc::Status(grpc::StatusCode::INTERNAL,
+                        absl::StrCat(method.full_name, ": the call carried no request message"));
+  }
   return grpc::Status(
       grpc::StatusCode::INTERNAL,
       absl::StrCat(method.full_name, ": ", index == 0 ? "the request" : "request message ",
