@@ -35,27 +35,28 @@ FiberPool::~FiberPool() { ShutdownAndWait(); }
 
 bool FiberPool::TryPost(Task task, PostOptions options) {
   {
-    MutexLock lock(&mu_);
+    absl::MutexLock lock(&mu_);
     if (!stopping_ && pending_ < options_.max_pending) {
       ++pending_;
       std::deque<Queued>& queue = queued_[static_cast<size_t>(options.priority)];
       queue.push_back(Queued{std::move(task), absl::Now(), options, run_queue_.NextSequence()});
       if (queue.size() == 1) run_queue_.SetFirstQueuedTask(options.priority, queue.front().turn);
       stats_.OnPosted();
-      queued_or_stopping_.Signal();
-      return true;
+    } else {
+      stats_.OnRejected();
+      return false;  // `task` is destroyed on the way out, after the lock.
     }
   }
-  stats_.OnRejected();
-  return false;  // `task` is destroyed here, outside the lock.
+  run_queue_.WakeOneSleeper();
+  return true;
 }
 
 void FiberPool::ShutdownAndWait() {
   {
-    MutexLock lock(&mu_);
+    absl::MutexLock lock(&mu_);
     stopping_ = true;
-    queued_or_stopping_.SignalAll();
   }
+  run_queue_.Stop();
   for (std::thread& worker : workers_) {
     ABSL_RAW_CHECK(worker.get_id() != std::this_thread::get_id(),
                    "FiberPool::ShutdownAndWait called from one of its own fibers");
@@ -75,36 +76,39 @@ void FiberPool::RunThread(int index) {
       });
   boost::fibers::use_scheduling_algorithm<executors_internal::FiberScheduler>(
       run_queue_, std::move(watched), options_.watchdog_threshold);
-  // This is the thread's main fiber: while it waits for tasks, the thread runs the pool's fibers.
-  // It starts one task at a time, then yields: the scheduler resumes it when the next queued task
-  // comes before every ready fiber, so that tasks become fibers only when their turn comes (see
-  // internal/fiber_scheduler.h).
-  for (std::optional<Queued> task = WaitForTask(); task; task = WaitForTask()) {
-    Launch(*std::move(task));
+  // This is the thread's main fiber: between tasks, the thread runs the pool's fibers. It starts
+  // one task at a time, then yields: the scheduler resumes it when the next queued task comes
+  // before every ready fiber, so that tasks become fibers only when their turn comes, and not at
+  // all while no task waits and the pool is not stopping (see internal/fiber_scheduler.h).
+  while (true) {
+    if (std::optional<Queued> task = TryTakeTask()) {
+      Launch(*std::move(task));
+    } else if (stopping()) {
+      break;  // Stopping still drains: TryTakeTask found no task left.
+    }
     boost::this_fiber::yield();
   }
   // Fibers move between threads: any of them may still need this thread to run on.
   WaitUntilAllTasksDone();
 }
 
-std::optional<FiberPool::Queued> FiberPool::WaitForTask() {
-  MutexLock lock(&mu_);
-  while (true) {
-    for (std::deque<Queued>& queue : queued_) {
-      if (queue.empty()) continue;
-      Queued task = std::move(queue.front());
-      queue.pop_front();
-      run_queue_.SetFirstQueuedTask(task.options.priority,
-                                    queue.empty() ? std::nullopt
-                                                  : std::optional<uint64_t>(queue.front().turn));
-      // More to start: another thread's main fiber may be free to start it sooner than this one.
-      if (!NothingQueuedLocked()) queued_or_stopping_.Signal();
-      return task;
-    }
-    // Stopping still drains: a queued task is a call that must get its reply.
-    if (stopping_) return std::nullopt;
-    queued_or_stopping_.Wait(&mu_);
+std::optional<FiberPool::Queued> FiberPool::TryTakeTask() {
+  absl::MutexLock lock(&mu_);
+  for (std::deque<Queued>& queue : queued_) {
+    if (queue.empty()) continue;
+    Queued task = std::move(queue.front());
+    queue.pop_front();
+    run_queue_.SetFirstQueuedTask(task.options.priority,
+                                  queue.empty() ? std::nullopt
+                                                : std::optional<uint64_t>(queue.front().turn));
+    return task;
   }
+  return std::nullopt;
+}
+
+bool FiberPool::stopping() const {
+  absl::MutexLock lock(&mu_);
+  return stopping_;
 }
 
 void FiberPool::Launch(Queued queued) {
@@ -122,21 +126,23 @@ void FiberPool::Launch(Queued queued) {
       });
 }
 
-bool FiberPool::NothingQueuedLocked() const {
-  for (const std::deque<Queued>& queue : queued_) {
-    if (!queue.empty()) return false;
-  }
-  return true;
-}
-
 void FiberPool::MarkTaskDone() {
-  MutexLock lock(&mu_);
-  if (--pending_ == 0 && stopping_) all_done_.SignalAll();
+  bool last = false;
+  {
+    absl::MutexLock lock(&mu_);
+    last = --pending_ == 0 && stopping_;
+  }
+  if (last) all_done_.Notify();
 }
 
 void FiberPool::WaitUntilAllTasksDone() {
-  MutexLock lock(&mu_);
-  while (pending_ > 0) all_done_.Wait(&mu_);
+  {
+    absl::MutexLock lock(&mu_);
+    if (pending_ == 0) return;
+  }
+  // pending_ only falls once stopping (TryPost refuses then): the task that takes it to zero
+  // notifies.
+  all_done_.Wait();
 }
 
 }  // namespace tandem

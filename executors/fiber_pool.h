@@ -18,8 +18,8 @@
 // served. A running fiber is never preempted: priorities act at each wait or yield.
 //
 // Threads: TryPost, stats and name are thread-safe and never wait for the pool's work: TryPost
-// takes a short internal lock, from any thread (gRPC's, other pools' fibers, this pool's own
-// fibers). ShutdownAndWait blocks until every task has run to the end, waits included; calling it
+// takes a short internal thread lock (never a Boost.Fiber one) and wakes one sleeping pool
+// thread, from any thread (gRPC's, other pools' fibers, this pool's own fibers). ShutdownAndWait blocks until every task has run to the end, waits included; calling it
 // from one of the pool's fibers deadlocks, and is checked.
 // Backpressure: at most `max_pending` tasks may be queued or running at once; beyond that TryPost
 // refuses. Each running fiber has a stack mapping of its own, with a guard page: keep max_pending
@@ -38,12 +38,13 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "executors/event.h"
 #include "executors/executor.h"
 #include "executors/internal/fiber_scheduler.h"
 #include "executors/internal/stack_pool.h"
 #include "executors/internal/stats_recorder.h"
-#include "executors/mutex.h"
 
 namespace tandem {
 
@@ -90,10 +91,9 @@ class FiberPool final : public Executor {
   // A pool thread: installs the scheduler, then its main fiber starts queued tasks as fibers until
   // shutdown, and waits for the pool's last fiber before the thread ends.
   void RunThread(int index) ABSL_LOCKS_EXCLUDED(mu_);
-  // The best queued task (highest priority, then oldest); nullopt once the pool is stopping and
-  // drained.
-  std::optional<Queued> WaitForTask() ABSL_LOCKS_EXCLUDED(mu_);
-  bool NothingQueuedLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The best queued task (highest priority, then oldest), if any. Never waits.
+  std::optional<Queued> TryTakeTask() ABSL_LOCKS_EXCLUDED(mu_);
+  bool stopping() const ABSL_LOCKS_EXCLUDED(mu_);
   void Launch(Queued queued);
   void MarkTaskDone() ABSL_LOCKS_EXCLUDED(mu_);
   void WaitUntilAllTasksDone() ABSL_LOCKS_EXCLUDED(mu_);
@@ -104,10 +104,11 @@ class FiberPool final : public Executor {
   executors_internal::FiberRunQueue run_queue_;
   executors_internal::StackPool stacks_;
 
-  // A fiber mutex: the pool threads' main fibers wait on it while the threads run other fibers.
-  Mutex mu_;
-  CondVar queued_or_stopping_;
-  CondVar all_done_;
+  // A thread mutex, held only for a few instructions and never across a wait: TryPost takes it on
+  // gRPC's threads, and the main fibers never wait on it (see internal/fiber_scheduler.h).
+  mutable absl::Mutex mu_;
+  // Notified once the pool is stopping and its last task is done; main fibers wait on it.
+  Event all_done_;
   std::array<std::deque<Queued>, 3> queued_ ABSL_GUARDED_BY(mu_);  // by Priority
   size_t pending_ ABSL_GUARDED_BY(mu_) = 0;                         // queued or running
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

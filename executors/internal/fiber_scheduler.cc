@@ -58,11 +58,31 @@ bool FiberRunQueue::HasReadyLocked() const {
                      [](const std::deque<Ready>& ready) { return !ready.empty(); });
 }
 
-bool FiberRunQueue::AddSleeperUnlessReady(FiberScheduler* thread) {
+bool FiberRunQueue::AddSleeperUnlessReady(FiberScheduler* thread, bool main_idle) {
   absl::MutexLock lock(&mu_);
-  if (HasReadyLocked()) return false;
+  // Under the lock: a task queued (or Stop) after this check wakes the thread registered here.
+  if (HasReadyLocked() || (main_idle && MainHasWork())) return false;
   sleepers_.push_back(thread);
   return true;
+}
+
+void FiberRunQueue::WakeOneSleeper() {
+  absl::MutexLock lock(&mu_);
+  if (sleepers_.empty()) return;
+  FiberScheduler* sleeper = sleepers_.back();
+  sleepers_.pop_back();
+  sleeper->notify();
+}
+
+void FiberRunQueue::Stop() {
+  stopping_.store(true, std::memory_order_relaxed);
+  absl::MutexLock lock(&mu_);
+  for (FiberScheduler* sleeper : sleepers_) sleeper->notify();
+  sleepers_.clear();
+}
+
+bool FiberRunQueue::MainHasWork() const {
+  return stopping_.load(std::memory_order_relaxed) || FirstQueuedTask().has_value();
 }
 
 void FiberRunQueue::RemoveSleeper(FiberScheduler* thread) {
@@ -107,10 +127,11 @@ context* FiberScheduler::pick_next() noexcept {
     watched_->Idle();  // Boost's and Tandem's own code: nothing to watch.
     return std::exchange(ready_dispatcher_, nullptr);
   }
-  // With the main fiber ready to start a queued task, only ready fibers ahead of that task in line
-  // go first.
+  // The main fiber runs only when it has work. With a task to start, only ready fibers ahead of
+  // that task in line go first.
+  const bool main_has_work = ready_main_ != nullptr && queue_.MainHasWork();
   std::optional<Turn> queued_task;
-  if (ready_main_ != nullptr) queued_task = queue_.FirstQueuedTask();
+  if (main_has_work) queued_task = queue_.FirstQueuedTask();
   context* fiber = queue_.TryPopBefore(queued_task);
   if (fiber != nullptr) {
     context::active()->attach(fiber);
@@ -118,16 +139,17 @@ context* FiberScheduler::pick_next() noexcept {
     return fiber;
   }
   watched_->Idle();
-  return std::exchange(ready_main_, nullptr);
+  return main_has_work ? std::exchange(ready_main_, nullptr) : nullptr;
 }
 
 bool FiberScheduler::has_ready_fibers() const noexcept {
-  return ready_dispatcher_ != nullptr || ready_main_ != nullptr || queue_.HasReady();
+  return ready_dispatcher_ != nullptr || (ready_main_ != nullptr && queue_.MainHasWork()) ||
+         queue_.HasReady();
 }
 
 void FiberScheduler::suspend_until(
     const std::chrono::steady_clock::time_point& deadline) noexcept {
-  if (!queue_.AddSleeperUnlessReady(this)) return;
+  if (!queue_.AddSleeperUnlessReady(this, /*main_idle=*/ready_main_ != nullptr)) return;
   {
     absl::MutexLock lock(&wake_mu_);
     if (deadline == std::chrono::steady_clock::time_point::max()) {

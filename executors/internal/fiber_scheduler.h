@@ -19,8 +19,15 @@
 //     start; and a task of higher priority than every ready fiber starts at once.
 //   - a thread's dispatcher runs before anything else: it moves woken and timed-out fibers into
 //     the queue, so it must run between fibers for priorities to hold under load.
-//   - a thread with nothing to run sleeps until woken, and each newly ready fiber wakes one
-//     sleeping thread (shared_work leaves sleepers asleep until a timer fires, or spins).
+//   - a thread's main fiber is resumed only when it has work: a queued task to start, or the pool
+//     stopping. Between tasks it yields instead of waiting on a fiber condition variable, so a
+//     post from a gRPC thread touches no Boost.Fiber lock: it queues the task under the pool's
+//     absl::Mutex and wakes one sleeping thread (WakeOneSleeper). Boost.Fiber's mutex and
+//     condition variable guard their wait queues with spinlocks held across the wake-up of
+//     another thread; a gRPC thread and the pool threads meeting there spun for milliseconds on
+//     two cores (tools/bench/analysis.md).
+//   - a thread with nothing to run sleeps until woken, and each newly ready fiber or queued task
+//     wakes one sleeping thread (shared_work leaves sleepers asleep until a timer fires, or spins).
 //   - every switch tells the thread's WatchedThread which fiber now holds the thread.
 //
 // Threads: a FiberScheduler is installed on one pool thread (use_scheduling_algorithm) and Boost
@@ -83,10 +90,19 @@ class FiberRunQueue {
   boost::fibers::context* TryPopBefore(std::optional<Turn> task) ABSL_LOCKS_EXCLUDED(mu_);
   bool HasReady() const ABSL_LOCKS_EXCLUDED(mu_);
 
-  // A thread about to sleep registers, unless a fiber is ready (then false: it must not sleep).
-  // Push wakes registered threads, one per fiber.
-  bool AddSleeperUnlessReady(FiberScheduler* thread) ABSL_LOCKS_EXCLUDED(mu_);
+  // A thread about to sleep registers, unless a fiber is ready, or its main fiber is idle
+  // (`main_idle`) and has work (then false: it must not sleep). Push and WakeOneSleeper wake
+  // registered threads, one each; Stop wakes them all.
+  bool AddSleeperUnlessReady(FiberScheduler* thread, bool main_idle) ABSL_LOCKS_EXCLUDED(mu_);
   void RemoveSleeper(FiberScheduler* thread) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // A task was queued (after SetFirstQueuedTask): wakes one sleeping thread, whose main fiber
+  // will start it unless an awake thread's does first. Any thread; never waits on a fiber.
+  void WakeOneSleeper() ABSL_LOCKS_EXCLUDED(mu_);
+  // The pool is stopping: every main fiber has work (draining, then leaving). Wakes every thread.
+  void Stop() ABSL_LOCKS_EXCLUDED(mu_);
+  // Whether an idle main fiber should run: a task waits to start, or the pool is stopping.
+  bool MainHasWork() const;
 
   // The first task of each priority that waits to start: set by the pool (under its own lock)
   // whenever it changes, read by the schedulers. nullopt: none waits.
@@ -107,6 +123,7 @@ class FiberRunQueue {
   std::array<std::deque<Ready>, 3> ready_ ABSL_GUARDED_BY(mu_);  // by Priority
   std::vector<FiberScheduler*> sleepers_ ABSL_GUARDED_BY(mu_);
   std::array<std::atomic<uint64_t>, 3> first_queued_task_{kNone, kNone, kNone};  // by Priority
+  std::atomic<bool> stopping_{false};
 };
 
 class FiberScheduler final
