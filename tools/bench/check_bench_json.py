@@ -93,6 +93,12 @@ def main(jsonl_path, report_path):
             if scenario == "stream" and not (is_number(row.get("msgs_per_s"))
                                              and row["msgs_per_s"] > 0):
                 fail(where + ": msgs_per_s is %r" % row.get("msgs_per_s"))
+            if scenario == "stream" and "grpc-sync" in measured:
+                if not is_number(row.get("ratio_vs_grpc_sync")):
+                    fail(where + ": ratio_vs_grpc_sync is %r" % row.get("ratio_vs_grpc_sync"))
+                if row["variant"] == "grpc-sync" and row["ratio_vs_grpc_sync"] != 1:
+                    fail(where + ": grpc-sync's own ratio to itself is %r"
+                         % row["ratio_vs_grpc_sync"])
             if scenario == "tail" and not is_number(row.get("p99_fast_no_slow_ms")):
                 fail(where + ": no p99 without slow calls")
 

@@ -194,7 +194,7 @@ std::vector<Row> RunBench(const BenchOptions& options) {
 
         const std::vector<Measurement>& measured = cell.with_mix[variant];
         std::vector<double> qps, msgs, mib, p50, p90, p99, cpu, cpu_per_call, client_cpu, ratios,
-            p99_slow, p99_no_slow, fast_in_flight;
+            ratios_vs_sync, p99_slow, p99_no_slow, fast_in_flight;
         std::map<std::string, uint64_t> errors;
         for (size_t round = 0; round < measured.size(); ++round) {
           const Measurement& m = measured[round];
@@ -239,10 +239,18 @@ std::vector<Row> RunBench(const BenchOptions& options) {
             auto rate = [&scenario](const Measurement& x) {
               return scenario.streaming ? x.load.messages_per_s : x.load.qps;
             };
-            auto base = cell.with_mix.find(scenario.variants.front());
-            if (base != cell.with_mix.end() && round < base->second.size() &&
-                base->second[round].ok() && rate(base->second[round]) > 0) {
-              ratios.push_back(rate(m) / rate(base->second[round]));
+            // The ratio of this round's rate to `other`'s in the same round, if it measured.
+            auto ratio_to = [&](const std::string& other) -> std::optional<double> {
+              auto base = cell.with_mix.find(other);
+              if (base == cell.with_mix.end() || round >= base->second.size() ||
+                  !base->second[round].ok() || rate(base->second[round]) <= 0) {
+                return std::nullopt;
+              }
+              return rate(m) / rate(base->second[round]);
+            };
+            if (auto ratio = ratio_to(scenario.variants.front())) ratios.push_back(*ratio);
+            if (scenario.streaming) {
+              if (auto ratio = ratio_to("grpc-sync")) ratios_vs_sync.push_back(*ratio);
             }
           }
         }
@@ -264,6 +272,7 @@ std::vector<Row> RunBench(const BenchOptions& options) {
         row.client_cpu_s = Median(client_cpu);
         row.errors_by_code.assign(errors.begin(), errors.end());
         if (!ratios.empty()) row.ratio_vs_baseline = Median(ratios);
+        if (!ratios_vs_sync.empty()) row.ratio_vs_grpc_sync = Median(ratios_vs_sync);
         if (!p99_slow.empty()) row.p99_slow_ms = Median(p99_slow);
         if (!p99_no_slow.empty()) row.p99_fast_no_slow_ms = Median(p99_no_slow);
         if (!fast_in_flight.empty()) row.fast_in_flight = Median(fast_in_flight);

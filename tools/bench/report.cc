@@ -40,10 +40,16 @@ std::vector<Column> ColumnsFor(const Scenario& scenario) {
       {"max ms", [](const Row& r) { return Ms(r.max_ms); }},
   };
   if (scenario.streaming) {
-    // After calls/s: messages are what the ratio compares.
+    // After calls/s: messages are what the ratios compare.
     columns.insert(columns.begin() + 3,
                    {{"msgs/s", [](const Row& r) { return absl::StrFormat("%.0f", *r.msgs_per_s); }},
                     {"MiB/s", [](const Row& r) { return absl::StrFormat("%.1f", *r.mib_per_s); }}});
+    columns.insert(columns.begin() + 6, {"vs sync", [](const Row& r) {
+                                           return r.ratio_vs_grpc_sync
+                                                      ? absl::StrFormat("%.2fx",
+                                                                        *r.ratio_vs_grpc_sync)
+                                                      : std::string("-");
+                                         }});
   }
   if (scenario.tail) {
     columns.push_back({"p99 no-slow ms", [](const Row& r) {
@@ -206,6 +212,8 @@ std::string FormatJson(const Row& row) {
     fields.push_back(absl::StrCat("\"msgs_per_s\":", number(*row.msgs_per_s)));
     fields.push_back(absl::StrCat("\"mib_per_s\":", number(*row.mib_per_s)));
     fields.push_back("\"ratio_of\":\"messages/s\"");
+    fields.push_back(
+        absl::StrCat("\"ratio_vs_grpc_sync\":", JsonNumber(row.ratio_vs_grpc_sync)));
   }
   if (row.slow_share > 0) {
     fields.push_back("\"latency_of\":\"fast calls\"");

@@ -62,6 +62,8 @@ struct Row {
   uint64_t errors = 0;  // summed over rounds
   std::vector<std::pair<std::string, uint64_t>> errors_by_code;
   std::optional<double> ratio_vs_baseline;  // median over rounds of the per-round ratio
+  // Streaming scenarios: the same ratio against grpc-sync, the faster plain-gRPC streamer here.
+  std::optional<double> ratio_vs_grpc_sync;
   // Tail scenarios only.
   double slow_share = 0;
   std::optional<double> p99_fast_no_slow_ms;
