@@ -20,6 +20,8 @@ VARIANTS = {
                        "tandem-coroutine"],
     "stream": ["grpc-callback", "grpc-sync", "tandem-callback", "tandem-coroutine",
                "tandem-blocking-threads", "tandem-blocking-fibers"],
+    "idle": ["grpc-callback", "grpc-sync", "tandem-callback", "tandem-coroutine",
+             "tandem-blocking-threads", "tandem-blocking-fibers"],
     "tail": ["grpc-callback", "grpc-sync", "tandem-blocking-threads",
              "tandem-blocking-threads-own-executor", "tandem-blocking-fibers",
              "tandem-coroutine"],
@@ -70,6 +72,14 @@ def main(jsonl_path, report_path):
                 continue
             if row["failures"]:
                 fail(where + ": failed: %s" % row["failures"])
+            if scenario == "idle":
+                # No calls: only the server's CPU, memory and threads are measured.
+                share = row.get("idle_core_share")
+                if not is_number(share) or share < 0:
+                    fail(where + ": idle_core_share is %r" % share)
+                if row["qps"] != 0 or row["errors"] != 0:
+                    fail(where + ": an idle server answered calls: %r" % row)
+                continue
             # A stream call is 1000 messages: in a short window on a slow build (a sanitizer
             # build, a loaded machine) none may complete. msgs_per_s, checked below, is its
             # measure; whole calls only need not be negative.

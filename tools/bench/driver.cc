@@ -60,6 +60,17 @@ Measurement Measure(const BenchOptions& options, const Scenario& scenario,
   };
   LoadHooks hooks{.window_start = [&] { cpu_start = cpu_now(); },
                   .window_end = [&] { cpu_end = cpu_now(); }};
+  std::optional<LoadResult> load_override;
+  if (scenario.idle) {
+    // No load: the window is the same length, with no client at all.
+    LoadResult idle;
+    idle.window = options.duration;
+    absl::SleepFor(options.warmup);
+    hooks.window_start();
+    absl::SleepFor(options.duration);
+    hooks.window_end();
+    load_override = std::move(idle);
+  }
   LoadSpec spec{.target = (*process)->address(),
                 .concurrency = concurrency,
                 .channels = options.channels,
@@ -68,7 +79,9 @@ Measurement Measure(const BenchOptions& options, const Scenario& scenario,
                 .duration = options.duration,
                 .call_timeout = options.call_timeout,
                 .mix = mix};
-  absl::StatusOr<LoadResult> load = RunClosedLoop(spec, hooks);
+  absl::StatusOr<LoadResult> load =
+      load_override ? absl::StatusOr<LoadResult>(*std::move(load_override))
+                    : RunClosedLoop(spec, hooks);
 
   // VmHWM before the process goes: a zombie has no memory figures left.
   absl::StatusOr<ProcSample> last = ReadProcSample(pid);
@@ -141,7 +154,8 @@ std::vector<Row> RunBench(const BenchOptions& options) {
                                                  variant) != options.variants.end();
   };
   auto levels = [&options](const Scenario& scenario) {
-    return options.concurrency.empty() ? scenario.concurrency : options.concurrency;
+    return options.concurrency.empty() || scenario.idle ? scenario.concurrency
+                                                        : options.concurrency;
   };
 
   // cells[scenario index][concurrency]
@@ -273,6 +287,9 @@ std::vector<Row> RunBench(const BenchOptions& options) {
         row.errors_by_code.assign(errors.begin(), errors.end());
         if (!ratios.empty()) row.ratio_vs_baseline = Median(ratios);
         if (!ratios_vs_sync.empty()) row.ratio_vs_grpc_sync = Median(ratios_vs_sync);
+        if (scenario.idle && row.rounds > 0) {
+          row.idle_core_share = row.server_cpu_s / absl::ToDoubleSeconds(options.duration);
+        }
         if (!p99_slow.empty()) row.p99_slow_ms = Median(p99_slow);
         if (!p99_no_slow.empty()) row.p99_fast_no_slow_ms = Median(p99_no_slow);
         if (!fast_in_flight.empty()) row.fast_in_flight = Median(fast_in_flight);

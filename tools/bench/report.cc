@@ -26,6 +26,18 @@ struct Column {
 };
 
 std::vector<Column> ColumnsFor(const Scenario& scenario) {
+  if (scenario.idle) {
+    return {
+        {"variant", [](const Row& r) { return r.variant; }, true},
+        {"CPU s", [](const Row& r) { return absl::StrFormat("%.3f", r.server_cpu_s); }},
+        {"% of a core", [](const Row& r) {
+           return r.idle_core_share ? absl::StrFormat("%.2f%%", *r.idle_core_share * 100)
+                                    : std::string("-");
+         }},
+        {"RSS MiB", [](const Row& r) { return absl::StrFormat("%.1f", r.rss_mib); }},
+        {"threads", [](const Row& r) { return absl::StrCat(r.threads); }},
+    };
+  }
   std::vector<Column> columns = {
       {"variant", [](const Row& r) { return r.variant; }, true},
       {"c", [](const Row& r) { return absl::StrCat(r.concurrency); }},
@@ -215,6 +227,9 @@ std::string FormatJson(const Row& row) {
     fields.push_back(
         absl::StrCat("\"ratio_vs_grpc_sync\":", JsonNumber(row.ratio_vs_grpc_sync)));
   }
+  if (row.idle_core_share) {
+    fields.push_back(absl::StrCat("\"idle_core_share\":", JsonNumber(row.idle_core_share)));
+  }
   if (row.slow_share > 0) {
     fields.push_back("\"latency_of\":\"fast calls\"");
     fields.push_back(absl::StrCat("\"slow_share\":", JsonNumber(row.slow_share)));
@@ -245,7 +260,7 @@ const char* ResultName(TargetCheck::Result result) {
 }  // namespace
 
 std::string FormatTargets(const std::vector<TargetCheck>& checks) {
-  std::string out = "\n== targets (issue 5)\n";
+  std::string out = "\n== targets (issues 5 and 9)\n";
   for (const TargetCheck& check : checks) {
     if (check.result == TargetCheck::Result::kNotMeasured) {
       absl::StrAppend(&out, absl::StrFormat("  %-12s %-8s %s (%s)\n", ResultName(check.result),
@@ -281,7 +296,7 @@ std::string FormatMarkdown(const RunInfo& info, const std::vector<Scenario>& sce
       "| Mode | ", info.mode, " |\n",
       "| Reproduce | ", info.command, " |\n\n");
 
-  absl::StrAppend(&out, "## Targets (issue 5)\n\n| target | measured | result |\n|---|---|---|\n");
+  absl::StrAppend(&out, "## Targets (issues 5 and 9)\n\n| target | measured | result |\n|---|---|---|\n");
   for (const TargetCheck& check : checks) {
     absl::StrAppend(&out, "| ", check.target, " | ", check.measured, " | ",
                     ResultName(check.result), " |\n");

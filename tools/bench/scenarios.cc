@@ -46,6 +46,16 @@ std::vector<Scenario> AllScenarios() {
                        "÷ grpc-sync's (higher is better); latency is of whole calls",
   });
   scenarios.push_back(Scenario{
+      .name = "idle",
+      .title = "no calls: the server's CPU use while idle",
+      .concurrency = {0},
+      .variants = {"grpc-callback", "grpc-sync", "tandem-callback", "tandem-coroutine",
+                   "tandem-blocking-threads", "tandem-blocking-fibers"},
+      .idle = true,
+      .ratio_meaning = "none; CPU time over the window ÷ the window, as % of one core (lower is "
+                       "better)",
+  });
+  scenarios.push_back(Scenario{
       .name = "tail",
       .title = "99% fast echoes, 1% calls that take 100 ms (64-byte payload)",
       .payload_bytes = 64,
@@ -188,6 +198,19 @@ std::vector<TargetCheck> CheckTargets(const std::vector<Row>& rows) {
     if (!any) {
       checks.push_back(NotMeasured(
           absl::StrFormat("stream: %s >= 0.90x grpc-callback messages/s", variant), not_run));
+    }
+  }
+
+  // idle.
+  for (const char* variant : {"tandem-callback", "tandem-coroutine", "tandem-blocking-threads",
+                              "tandem-blocking-fibers"}) {
+    std::string target = absl::StrFormat("idle: %s < 1%% of a core with no calls", variant);
+    const Row* row = Find(rows, "idle", variant, 0);
+    if (row == nullptr || !row->idle_core_share) {
+      checks.push_back(NotMeasured(std::move(target), not_run));
+    } else {
+      checks.push_back(Compare(std::move(target), *row->idle_core_share * 100,
+                               *row->idle_core_share < 0.01, "%.2f%%"));
     }
   }
 

@@ -7,7 +7,10 @@
 //                   is also run with no slow calls at all, and is its own baseline: the ratio is
 //                   the p99 of its fast calls with slow calls ÷ without (lower is better).
 //   stream          server streaming of 1 KiB messages, 1000 per call, at concurrency 1 and 16;
-//                   baseline grpc-callback, ratios of messages/s.
+//                   baseline grpc-callback, ratios of messages/s (and, beside, to grpc-sync).
+//   idle            no calls at all: the server's CPU over the window, as a share of one core.
+//                   An idle server must stay idle (no polling); no ratio. /proc counts CPU time
+//                   in 10 ms ticks: one tick is 0.2% of a core over the default 5 s window.
 //
 // Variant lists may name variants this build cannot serve yet (tandem-blocking-fibers before
 // the fiber pool exists); the bench reports them as not available instead of failing.
@@ -31,6 +34,7 @@ struct Scenario {
   std::vector<CallClass> mix;         // for tail scenarios: mix[0] is the fast class
   bool tail = false;
   bool streaming = false;  // ratios compare messages/s instead of calls/s
+  bool idle = false;       // no load: only the server's CPU is measured; concurrency is moot
   std::string ratio_meaning;  // how to read ratio_vs_baseline, for the report
 };
 
@@ -64,6 +68,8 @@ struct Row {
   std::optional<double> ratio_vs_baseline;  // median over rounds of the per-round ratio
   // Streaming scenarios: the same ratio against grpc-sync, the faster plain-gRPC streamer here.
   std::optional<double> ratio_vs_grpc_sync;
+  // Idle scenarios: the server's CPU time over the window ÷ the window (1.0: one core busy).
+  std::optional<double> idle_core_share;
   // Tail scenarios only.
   double slow_share = 0;
   std::optional<double> p99_fast_no_slow_ms;
