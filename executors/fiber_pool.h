@@ -19,8 +19,9 @@
 //
 // Threads: TryPost, stats and name are thread-safe and never wait for the pool's work: TryPost
 // takes a short internal thread lock (never a Boost.Fiber one) and wakes one sleeping pool
-// thread, from any thread (gRPC's, other pools' fibers, this pool's own fibers). ShutdownAndWait blocks until every task has run to the end, waits included; calling it
-// from one of the pool's fibers deadlocks, and is checked.
+// thread, from any thread (gRPC's, other pools' fibers, this pool's own fibers).
+// ShutdownAndWait blocks until every task has run to the end, waits included; calling it from one
+// of the pool's fibers deadlocks, and is checked.
 // Backpressure: at most `max_pending` tasks may be queued or running at once; beyond that TryPost
 // refuses. Each running fiber has a stack mapping of its own, with a guard page: keep max_pending
 // (times two) below the kernel's vm.max_map_count, 65530 by default. Stacks are reused: up to

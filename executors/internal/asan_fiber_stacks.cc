@@ -59,7 +59,8 @@ class FiberStackRegistry {
 };
 
 FiberStackRegistry& Registry() {
-  static auto* const registry = new FiberStackRegistry;  // Never destroyed: fibers may outlive main.
+  // Never destroyed: fibers may still switch after main returns.
+  static auto* const registry = new FiberStackRegistry;
   return *registry;
 }
 

@@ -6,10 +6,10 @@
 // wire_message.h: a request message that does not parse ends the call with INTERNAL, where gRPC
 // would have reported a clean end of stream). What it guarantees:
 //   - One write in flight at a time (gRPC's rule). A response is serialized by the writer, on its
-//     own thread, before it is queued; the queue holds bytes. Further writes wait in a bounded queue
-//     (StreamLimits); a writer that finds the queue full is parked until OnWriteDone has drained
-//     it to half, so a fast writer and a slow reader cost a bounded amount of memory, not an
-//     unbounded one, and the writer wakes once per half a queue.
+//     own thread, before it is queued; the queue holds bytes. Further writes wait in a bounded
+//     queue (StreamLimits); a writer that finds the queue full is parked until OnWriteDone has
+//     drained it to half, so a fast writer and a slow reader cost a bounded amount of memory, not
+//     an unbounded one, and the writer wakes once per half a queue.
 //   - Finish goes out after the last queued write.
 //   - One read at a time, started only when the handler asks for a message.
 //   - gRPC's reactions (OnReadDone, OnWriteDone, OnCancel, OnDone) only update state and run the

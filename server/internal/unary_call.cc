@@ -14,9 +14,10 @@ bool UnaryCall::Finish(grpc::Status status) {
   if (status.ok()) {
     grpc::Status serialized = SerializeResponse();
     if (!serialized.ok()) {
-      status = grpc::Status(grpc::StatusCode::INTERNAL,
-                            absl::StrCat(method_.full_name, ": the response could not be serialized: ",
-                                         serialized.error_message()));
+      status = grpc::Status(
+          grpc::StatusCode::INTERNAL,
+          absl::StrCat(method_.full_name,
+                       ": the response could not be serialized: ", serialized.error_message()));
     }
   }
   sent_ok_ = status.ok();

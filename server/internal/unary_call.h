@@ -2,8 +2,9 @@
 //
 // It is gRPC's reactor for the call, which gRPC runs as a raw (byte-buffer) method: the typed
 // UnaryCallOf holds the parsed request and the response, and serializes the response when the
-// call finishes OK, on the thread that finishes it (see wire_message.h for why). The handler, whatever its style, ends the call by calling
-// Finish from whatever thread it runs on; Finish hands the status to gRPC and returns at once.
+// call finishes OK, on the thread that finishes it (see wire_message.h for why). The handler,
+// whatever its style, ends the call by calling Finish from whatever thread it runs on; Finish
+// hands the status to gRPC and returns at once.
 //
 // Threads: Finish, Ref and Unref may be called from any thread and never block. OnCancel and
 // OnDone are gRPC reactions (gRPC callback threads): they only update state and post.
