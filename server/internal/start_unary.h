@@ -32,8 +32,9 @@ grpc::ServerUnaryReactor* StartUnary(MethodBinding& method,
     return reactor;
   } else {
     auto* call = new UnaryCallOf<Request, Response>(method, grpc_context, response_bytes);
-    if (!ParseWireMessage(*request_bytes, call->request())) {
-      call->Finish(MalformedRequestStatus<Request>(method, *request_bytes));
+    if (grpc::Status parsed = ParseRequestMessage(method, *request_bytes, call->request());
+        !parsed.ok()) {
+      call->Finish(std::move(parsed));
     } else if constexpr (kStyle == HandlerStyle::kBlocking) {
       StartBlockingUnary(call, std::move(handler));
     } else if constexpr (kStyle == HandlerStyle::kCoroutine) {

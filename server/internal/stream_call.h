@@ -146,8 +146,9 @@ class StreamCall final : public StreamCallBase,
   // Server streaming: the request, parsed from `bytes`, for the handler. False if the bytes are
   // not a valid request; the call is then finished with INTERNAL. Before the handler starts.
   bool ParseRequest(const grpc::ByteBuffer& bytes) {
-    if (ParseWireMessage(bytes, &request_)) return true;
-    PostFinish(MalformedRequestStatus<Request>(method_, bytes));
+    grpc::Status parsed = ParseRequestMessage(method_, bytes, &request_);
+    if (parsed.ok()) return true;
+    PostFinish(std::move(parsed));
     return false;
   }
   const Request& request() const { return request_; }
@@ -182,12 +183,9 @@ class StreamCall final : public StreamCallBase,
       return;
     }
     grpc::ByteBuffer serialized;
-    const grpc::Status status = SerializeWireMessage(message, &serialized);
-    if (!status.ok()) {
-      PostFinish(grpc::Status(
-          grpc::StatusCode::INTERNAL,
-          absl::StrCat(method_.full_name, ": a response could not be serialized: ",
-                       status.error_message())));
+    if (grpc::Status status = SerializeResponseMessage(method_, message, &serialized);
+        !status.ok()) {
+      PostFinish(std::move(status));
       std::move(queued)(false);
       return;
     }
@@ -218,15 +216,7 @@ class StreamCall final : public StreamCallBase,
     // into a buffer of our own: gRPC may be sending an earlier Finish's response right now.
     grpc::ByteBuffer response;
     if constexpr (kKind == StreamKind::kClientStreaming) {
-      if (status.ok()) {
-        const grpc::Status serialized = SerializeWireMessage(response_, &response);
-        if (!serialized.ok()) {
-          status = grpc::Status(grpc::StatusCode::INTERNAL,
-                                absl::StrCat(method_.full_name,
-                                             ": the response could not be serialized: ",
-                                             serialized.error_message()));
-        }
-      }
+      if (status.ok()) status = SerializeResponseMessage(method_, response_, &response);
     }
     std::deque<Parked> refused;
     {
@@ -368,10 +358,8 @@ class StreamCall final : public StreamCallBase,
     if (ok) {
       ++requests_read_;
       request.emplace();
-      if (!ParseWireMessage(read_buffer_, &*request)) {
-        malformed = MalformedRequestStatus<Request>(method_, read_buffer_, requests_read_);
-        request.reset();
-      }
+      malformed = ParseRequestMessage(method_, read_buffer_, &*request, requests_read_);
+      if (!malformed.ok()) request.reset();
       read_buffer_.Clear();
     }
     ReadDone done;

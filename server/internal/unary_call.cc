@@ -11,15 +11,7 @@ UnaryCall::UnaryCall(MethodBinding& method, grpc::CallbackServerContext* grpc_co
 
 bool UnaryCall::Finish(grpc::Status status) {
   if (finished_.exchange(true, std::memory_order_acq_rel)) return false;
-  if (status.ok()) {
-    grpc::Status serialized = SerializeResponse();
-    if (!serialized.ok()) {
-      status = grpc::Status(
-          grpc::StatusCode::INTERNAL,
-          absl::StrCat(method_.full_name,
-                       ": the response could not be serialized: ", serialized.error_message()));
-    }
-  }
+  if (status.ok()) status = SerializeResponse();
   sent_ok_ = status.ok();
   // gRPC's Finish is thread-safe, never blocks, and may be called before gRPC has bound this
   // reactor to the call (it is then queued until the binding).

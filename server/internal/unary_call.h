@@ -51,6 +51,7 @@ class UnaryCall : public grpc::ServerUnaryReactor {
 
  private:
   // Serializes the response for gRPC; called once, by the Finish that wins, if its status is OK.
+  // Returns the status to send: OK, or the serialization failure (see wire_message.h).
   virtual grpc::Status SerializeResponse() = 0;
 
   // gRPC may run these on the thread that completes the call instead of hopping to one of its
@@ -92,7 +93,7 @@ class UnaryCallOf final : public UnaryCall {
   ~UnaryCallOf() override = default;
 
   grpc::Status SerializeResponse() override {
-    return SerializeWireMessage(response_, response_bytes_);
+    return SerializeResponseMessage(method(), response_, response_bytes_);
   }
 
   Request request_;

@@ -23,29 +23,17 @@
 
 namespace tandem::server_internal {
 
-// Parses `bytes` into `message`; false if they are not a valid encoding of it. `bytes` is left as
-// it was (its slices are shared, not copied).
-template <class Message>
-bool ParseWireMessage(const grpc::ByteBuffer& bytes, Message* message) {
+// Parses `bytes` into `request`. If they are not a valid encoding of it (or, unary and server
+// streaming, no request message came), returns the status that ends the call: INTERNAL, naming
+// the method, the request type and, for the `index`-th message of a stream (counted from 1), its
+// place; and counts it in the method's stats. `bytes` is left as it was (its slices are shared,
+// not copied).
+template <class Request>
+grpc::Status ParseRequestMessage(MethodBinding& method, const grpc::ByteBuffer& bytes,
+                                 Request* request, size_t index = 0) {
   grpc::ByteBuffer shared(bytes);
   grpc::ProtoBufferReader reader(&shared);
-  return reader.status().ok() && message->ParseFromZeroCopyStream(&reader);
-}
-
-// Serializes `message` into `bytes`. Fails (INTERNAL) only for a message protobuf cannot encode,
-// such as one of 2 GiB or more.
-template <class Message>
-grpc::Status SerializeWireMessage(const Message& message, grpc::ByteBuffer* bytes) {
-  bool own_buffer = false;
-  return grpc::SerializationTraits<Message>::Serialize(message, bytes, &own_buffer);
-}
-
-// The status of a call whose request (or, streaming, its `index`-th request, counted from 1)
-// could not be parsed, or (unary and server streaming) never came. Counts it in the method's
-// stats.
-template <class Request>
-grpc::Status MalformedRequestStatus(MethodBinding& method, const grpc::ByteBuffer& bytes,
-                                    size_t index = 0) {
+  if (reader.status().ok() && request->ParseFromZeroCopyStream(&reader)) return grpc::Status::OK;
   method.malformed_requests.fetch_add(1, std::memory_order_relaxed);
   if (!bytes.Valid()) {
     return grpc::Status(grpc::StatusCode::INTERNAL,
@@ -56,6 +44,20 @@ grpc::Status MalformedRequestStatus(MethodBinding& method, const grpc::ByteBuffe
       absl::StrCat(method.full_name, ": ", index == 0 ? "the request" : "request message ",
                    index == 0 ? "" : absl::StrCat(index), " (", bytes.Length(),
                    " bytes) is not a valid ", Request::descriptor()->full_name(), " message"));
+}
+
+// Serializes `response` into `bytes`. Fails only for a message protobuf cannot encode (such as
+// one of 2 GiB or more), with the status that ends the call: INTERNAL, naming the method.
+template <class Response>
+grpc::Status SerializeResponseMessage(const MethodBinding& method, const Response& response,
+                                      grpc::ByteBuffer* bytes) {
+  bool own_buffer = false;
+  const grpc::Status status =
+      grpc::SerializationTraits<Response>::Serialize(response, bytes, &own_buffer);
+  if (status.ok()) return status;
+  return grpc::Status(grpc::StatusCode::INTERNAL,
+                      absl::StrCat(method.full_name, ": a response could not be serialized: ",
+                                   status.error_message()));
 }
 
 }  // namespace tandem::server_internal
