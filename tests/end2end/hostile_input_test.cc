@@ -47,11 +47,9 @@
 #include "client/cancellation.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
-#include "grpcpp/generic/generic_stub.h"
-#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/channel_arguments.h"
-#include "grpcpp/support/client_callback.h"
 #include "gtest/gtest.h"
+#include "tests/testing/raw_call.h"
 #include "tests/testing/test_server.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -335,105 +333,11 @@ void ShutdownWithin(TestServer& server, absl::Duration limit) {
   shutdown.join();
 }
 
-// --- Raw calls: any bytes as request messages, through gRPC's generic stub -----------------
+// --- Raw calls: any bytes as request messages (tests/testing/raw_call.h) -------------------
 
-grpc::ByteBuffer ToByteBuffer(const std::string& bytes) {
-  grpc::Slice slice(bytes);
-  return grpc::ByteBuffer(&slice, 1);
-}
-
-std::string ToString(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  std::string bytes;
-  if (!buffer.Dump(&slices).ok()) return bytes;
-  for (const grpc::Slice& slice : slices) {
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  return bytes;
-}
-
-struct RawOutcome {
-  grpc::Status status;
-  std::vector<std::string> responses;  // as bytes
-};
-
-// One call through gRPC's generic stub: sends `messages` (the bytes of each gRPC message, valid
-// or not) one after another, half-closes, and reads every response. The stub calls every
-// method as bidirectional streaming, which on the wire is the same request whatever the RPC
-// kind the server gives the method.
-// Threads: reactions run on gRPC threads; the outcome is read only after `done`.
-// Lifetime: owns itself and is deleted by OnDone, gRPC's last reaction; the caller keeps the
-// shared outcome, so a call that outlives a test that gave up on it stays safe.
-class RawCall final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
- public:
-  struct Outcome {
-    absl::Notification done;
-    RawOutcome result;  // written once, before `done`
-  };
-
-  static std::shared_ptr<Outcome> Start(const std::shared_ptr<grpc::Channel>& channel,
-                                        const std::string& method,
-                                        std::vector<std::string> messages) {
-    auto* call = new RawCall(std::move(messages));
-    std::shared_ptr<Outcome> outcome = call->outcome_;
-    call->context_.set_deadline(absl::ToChronoTime(absl::Now() + kWait));
-    grpc::GenericStub stub(channel);
-    stub.PrepareBidiStreamingCall(&call->context_, method, grpc::StubOptions(), call);
-    call->StartRead(&call->read_buffer_);
-    call->WriteNext();
-    call->StartCall();
-    return outcome;
-  }
-
-  void OnWriteDone(bool ok) override {
-    if (ok) WriteNext();  // else the call is over; OnDone has its status
-  }
-
-  void OnReadDone(bool ok) override {
-    if (!ok) return;
-    responses_.push_back(ToString(read_buffer_));
-    StartRead(&read_buffer_);
-  }
-
-  void OnDone(const grpc::Status& status) override {
-    outcome_->result = RawOutcome{status, std::move(responses_)};
-    outcome_->done.Notify();
-    delete this;
-  }
-
- private:
-  explicit RawCall(std::vector<std::string> messages)
-      : messages_(std::move(messages)), outcome_(std::make_shared<Outcome>()) {}
-
-  // Writes run one at a time (each starts from the last one's OnWriteDone).
-  void WriteNext() {
-    if (next_ == messages_.size()) {
-      StartWritesDone();
-      return;
-    }
-    write_buffer_ = ToByteBuffer(messages_[next_++]);
-    StartWrite(&write_buffer_);
-  }
-
-  grpc::ClientContext context_;
-  const std::vector<std::string> messages_;
-  size_t next_ = 0;
-  grpc::ByteBuffer write_buffer_;
-  grpc::ByteBuffer read_buffer_;
-  std::vector<std::string> responses_;  // OnReadDone only (reads never overlap), then OnDone
-  const std::shared_ptr<Outcome> outcome_;
-};
-
-RawOutcome CallRaw(TestServer& server, const std::string& method,
-                   std::vector<std::string> messages) {
-  std::shared_ptr<RawCall::Outcome> outcome =
-      RawCall::Start(server.channel(), method, std::move(messages));
-  // The call's own deadline ends it within kWait; this only guards against a hang in gRPC.
-  if (!outcome->done.WaitForNotificationWithTimeout(kWait + absl::Seconds(10))) {
-    return RawOutcome{grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "test: call never ended"),
-                      {}};
-  }
-  return outcome->result;
+RawCallResult CallRaw(TestServer& server, const std::string& method,
+                      const std::vector<std::string>& messages) {
+  return RawCall(server.channel(), method, messages, kWait);
 }
 
 std::string ValidRequestBytes(std::string message) {
@@ -475,7 +379,7 @@ class MalformedRequest : public ::testing::TestWithParam<std::tuple<MethodCase, 
 
 // The only request of a unary or server-streaming call, or the first of a stream.
 TEST_P(MalformedRequest, EndsTheCallWithInternalNamingMethodAndTypeThenServes) {
-  const RawOutcome outcome = CallRaw(*server_, FullName(method()), {body().bytes});
+  const RawCallResult outcome = CallRaw(*server_, FullName(method()), {body().bytes});
 
   // Never UNIMPLEMENTED: the method exists; only its request is bad.
   EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::INTERNAL)
@@ -507,7 +411,7 @@ class MalformedStreamedRequest : public MalformedRequest {};
 // A valid request, then a malformed one: the call must not end OK as if the client had sent
 // one message; it ends INTERNAL and names the message.
 TEST_P(MalformedStreamedRequest, AfterAValidOneEndsTheCallWithInternalNotPartialOk) {
-  const RawOutcome outcome =
+  const RawCallResult outcome =
       CallRaw(*server_, FullName(method()), {ValidRequestBytes("first"), body().bytes});
 
   EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::INTERNAL)
@@ -561,7 +465,7 @@ class RequestCount : public ::testing::TestWithParam<MethodCase> {
 };
 
 TEST_P(RequestCount, NoRequestMessageEndsTheCallWithInternalNamingTheMethod) {
-  const RawOutcome outcome = CallRaw(*server_, FullName(GetParam()), {});
+  const RawCallResult outcome = CallRaw(*server_, FullName(GetParam()), {});
   EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::INTERNAL)
       << outcome.status.error_code() << ": " << outcome.status.error_message();
   EXPECT_THAT(outcome.status.error_message(), HasSubstr(FullName(GetParam())));
@@ -572,7 +476,7 @@ TEST_P(RequestCount, NoRequestMessageEndsTheCallWithInternalNamingTheMethod) {
 
 // Zero bytes are a valid TestRequest (every field at its default: ECHO of ""), unlike no message.
 TEST_P(RequestCount, AnEmptyRequestMessageIsAValidRequest) {
-  const RawOutcome outcome = CallRaw(*server_, FullName(GetParam()), {""});
+  const RawCallResult outcome = CallRaw(*server_, FullName(GetParam()), {""});
   ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
   if (GetParam().kind == Kind::kUnary) {
     ASSERT_EQ(outcome.responses.size(), 1u);
@@ -591,7 +495,7 @@ TEST_P(RequestCount, AnEmptyRequestMessageIsAValidRequest) {
 TEST_P(RequestCount, ExtraRequestMessagesAreNeverTakenForTheRequest) {
   TestRequest first = StreamRequest(TestRequest::ECHO, 1, "first");
   TestRequest second = StreamRequest(TestRequest::ECHO, 1, "second");
-  const RawOutcome outcome = CallRaw(*server_, FullName(GetParam()),
+  const RawCallResult outcome = CallRaw(*server_, FullName(GetParam()),
                                      {first.SerializeAsString(), second.SerializeAsString()});
   if (outcome.status.ok()) {
     ASSERT_EQ(outcome.responses.size(), 1u);
@@ -963,7 +867,7 @@ TEST_P(UnknownMethod, AnswersUnimplementedWhateverTheRequestThenServes) {
       {},
   };
   for (const std::vector<std::string>& messages : requests) {
-    const RawOutcome outcome = CallRaw(*server, GetParam().path, messages);
+    const RawCallResult outcome = CallRaw(*server, GetParam().path, messages);
     EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::UNIMPLEMENTED)
         << messages.size() << " messages: " << outcome.status.error_message();
     EXPECT_THAT(outcome.responses, IsEmpty());
@@ -992,7 +896,7 @@ TEST(DeclaredUnimplemented, AnswersUnimplementedWhateverTheBody) {
   auto server = TestServer::Start();
   ASSERT_NE(server, nullptr);
   for (const std::string& body : {ValidRequestBytes("hello"), MalformedBodies()[1].bytes}) {
-    const RawOutcome outcome = CallRaw(*server, FullName("Unimplemented"), {body});
+    const RawCallResult outcome = CallRaw(*server, FullName("Unimplemented"), {body});
     EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::UNIMPLEMENTED)
         << outcome.status.error_message();
   }

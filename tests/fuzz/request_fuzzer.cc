@@ -31,7 +31,7 @@
 #include "grpcpp/security/credentials.h"
 #include "proto/test_service.pb.h"
 #include "server/server.h"
-#include "tests/fuzz/raw_call.h"
+#include "tests/testing/raw_call.h"
 #include "tests/testing/test_service_impl.h"
 
 namespace tandem::testing {

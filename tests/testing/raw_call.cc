@@ -1,4 +1,4 @@
-#include "tests/fuzz/raw_call.h"
+#include "tests/testing/raw_call.h"
 
 #include "grpcpp/client_context.h"
 #include "grpcpp/completion_queue.h"

@@ -3,8 +3,8 @@
 // Every gRPC call is a stream of messages on the wire, so one generic call covers the four RPC
 // kinds: it writes `requests` as they are (not parsed, not checked), half-closes, reads every
 // response, and returns the status. Blocking; the deadline bounds it.
-#ifndef TANDEM_TESTS_FUZZ_RAW_CALL_H_
-#define TANDEM_TESTS_FUZZ_RAW_CALL_H_
+#ifndef TANDEM_TESTS_TESTING_RAW_CALL_H_
+#define TANDEM_TESTS_TESTING_RAW_CALL_H_
 
 #include <memory>
 #include <string>
@@ -27,4 +27,4 @@ RawCallResult RawCall(const std::shared_ptr<grpc::Channel>& channel, const std::
 
 }  // namespace tandem::testing
 
-#endif  // TANDEM_TESTS_FUZZ_RAW_CALL_H_
+#endif  // TANDEM_TESTS_TESTING_RAW_CALL_H_
