@@ -63,7 +63,10 @@ class CoroutineLoop final : public Executor {
 
   // Starts `coroutine` on the loop. Returns false, without starting it, when the loop is full or
   // shutting down. An exception that escapes the coroutine is a bug in the caller: it terminates.
-  bool TrySpawn(tandem::Task<void> coroutine, PostOptions options = {}) ABSL_LOCKS_EXCLUDED(mu_);
+  using Executor::TrySpawn;
+  bool TrySpawn(tandem::Task<void> coroutine, PostOptions options) override
+      ABSL_LOCKS_EXCLUDED(mu_);
+  bool TrySpawn(tandem::Task<void> coroutine) { return TrySpawn(std::move(coroutine), {}); }
 
   // For co_spawn and Asio I/O objects that should run on this loop.
   asio::io_context::executor_type executor() { return context_.get_executor(); }

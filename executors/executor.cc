@@ -24,6 +24,8 @@ absl::string_view ExecutorKindName(ExecutorKind kind) {
   return "unknown";
 }
 
+bool Executor::TrySpawn(tandem::Task<void>, PostOptions) { return false; }
+
 std::shared_ptr<InlineExecutor> InlineExecutor::Get() {
   // Leaked on purpose: servers and tasks may still hold it during static destruction.
   static auto* const instance = new std::shared_ptr<InlineExecutor>(new InlineExecutor());

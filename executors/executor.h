@@ -1,8 +1,9 @@
 // Executor: where a handler's code runs.
 //
 // An executor accepts tasks and runs them on threads (or a loop) that it owns. Tandem binds every
-// method of a service to one executor; the gRPC dispatch path only ever calls `TryPost`, so this
-// interface is the line between gRPC's threads and user code. Each task may carry a priority and
+// method of a service to one executor; the gRPC dispatch path only ever calls `TryPost` (or, for
+// coroutine handlers, `TrySpawn`), so this interface is the line between gRPC's threads and user
+// code. Each task may carry a priority and
 // a label (PostOptions): the label names the work in the watchdog's reports (executors/watchdog.h).
 //
 // Threads: every member is thread-safe. `TryPost` never blocks and never runs the task on the
@@ -23,6 +24,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "executors/task.h"
 #include "executors/work_label.h"
 
 namespace tandem {
@@ -79,6 +81,12 @@ class Executor {
   virtual bool TryPost(Task task, PostOptions options) = 0;
   // The same, at normal priority and unlabelled.
   bool TryPost(Task task) { return TryPost(std::move(task), PostOptions()); }
+
+  // Starts `coroutine` here and returns at once, if this executor runs coroutines (a
+  // CoroutineLoop); it then resumes here after every co_await, and counts as in flight until it
+  // completes. Returns false, without starting it, when the executor is full, shutting down, or
+  // runs no coroutines (the default). Thread-safe; never blocks.
+  virtual bool TrySpawn(tandem::Task<void> coroutine, PostOptions options);
 
   virtual ExecutorStats stats() const = 0;
 

@@ -78,6 +78,15 @@ std::vector<MethodStats> Server::method_stats() const {
     stats.stream_messages_written =
         binding->stream_messages_written.load(std::memory_order_relaxed);
     stats.max_queued_bytes = binding->max_queued_bytes.load(std::memory_order_relaxed);
+    stats.ran = binding->ran.load(std::memory_order_relaxed);
+    if (stats.ran > 0) {
+      const auto ran = static_cast<int64_t>(stats.ran);
+      stats.mean_queued =
+          absl::Nanoseconds(binding->total_queued_ns.load(std::memory_order_relaxed) / ran);
+      stats.max_queued = absl::Nanoseconds(binding->max_queued_ns.load(std::memory_order_relaxed));
+      stats.mean_running =
+          absl::Nanoseconds(binding->total_running_ns.load(std::memory_order_relaxed) / ran);
+    }
     const uint64_t handoffs = binding->write_handoffs.load(std::memory_order_relaxed);
     if (handoffs > 0) {
       stats.mean_write_handoff =
@@ -183,9 +192,6 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
         bound.erase(chosen);
       } else {
         binding->executor = default_for(method.style);
-      }
-      if (method.style == HandlerStyle::kCoroutine) {
-        binding->loop = static_cast<CoroutineLoop*>(binding->executor.get());
       }
       bindings.push_back(binding.get());
       server->bindings_.push_back(std::move(binding));

@@ -29,6 +29,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "server/internal/method_binding.h"
 #include "server/service.h"
 
 namespace tandem {

@@ -6,8 +6,17 @@
 
 namespace tandem {
 
-ServerContext::ServerContext(grpc::CallbackServerContext* grpc_context, absl::string_view method)
-    : grpc_context_(grpc_context), method_(method) {}
+ServerContext::ServerContext(grpc::CallbackServerContext* grpc_context, absl::string_view method,
+                             Priority priority)
+    : grpc_context_(grpc_context), method_(method), priority_(priority) {}
+
+CallTimes ServerContext::times() const {
+  const auto stamp = [](const std::atomic<int64_t>& nanos) {
+    const int64_t at = nanos.load(std::memory_order_acquire);
+    return at == 0 ? absl::InfinitePast() : absl::FromUnixNanos(at);
+  };
+  return {.received = received_, .started = stamp(started_ns_), .finished = stamp(finished_ns_)};
+}
 
 absl::Time ServerContext::deadline() const {
   const gpr_timespec raw = gpr_convert_clock_type(grpc_context_->raw_deadline(), GPR_CLOCK_REALTIME);

@@ -1,15 +1,19 @@
 // ServerContext: what a handler knows about its call, in every handler style.
 //
-// Gives the deadline, cancellation, the client's metadata and the peer, and takes the metadata
-// the handler wants to send back. One per call, made by Tandem before the handler starts.
+// The handler's view of its call's state: the method, deadline, cancellation, priority and the
+// times the call passed each stage of Tandem's call path (server/internal/call_path.h), the
+// client's metadata and the peer; and it takes the metadata the handler wants to send back. One
+// per call, made by Tandem when gRPC hands the call over, before the handler starts.
 //
-// Threads: IsCancelled, WaitForCancellation and AsyncWaitCancelled are thread-safe. The other
-// members belong to the handler: call them from one thread at a time, before the call is
-// finished (for a callback handler, before `Finish`).
+// Threads: IsCancelled, WaitForCancellation, AsyncWaitCancelled, priority and times are
+// thread-safe. The other members belong to the handler: call them from one thread at a time,
+// before the call is finished (for a callback handler, before `Finish`).
 // Lifetime: valid until the handler finishes the call (returns, co_returns, or calls Finish).
 #ifndef TANDEM_SERVER_SERVER_CONTEXT_H_
 #define TANDEM_SERVER_SERVER_CONTEXT_H_
 
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,17 +24,27 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "asio/async_result.hpp"
 #include "executors/completion.h"
 #include "executors/event.h"
+#include "executors/executor.h"
 #include "grpcpp/server_context.h"
 
 namespace tandem {
 
+// When a call passed each stage of its path. A stage not reached (yet) is absl::InfinitePast().
+struct CallTimes {
+  absl::Time received;  // gRPC handed the call to Tandem, on its dispatch thread
+  absl::Time started;   // the handler started, on its executor (never, for a refused call)
+  absl::Time finished;  // the reply shim handed the call's status to gRPC
+};
+
 class ServerContext {
  public:
-  ServerContext(grpc::CallbackServerContext* grpc_context, absl::string_view method);
+  ServerContext(grpc::CallbackServerContext* grpc_context, absl::string_view method,
+                Priority priority);
 
   ServerContext(const ServerContext&) = delete;
   ServerContext& operator=(const ServerContext&) = delete;
@@ -39,6 +53,10 @@ class ServerContext {
   absl::string_view method() const { return method_; }
   // absl::InfiniteFuture() when the client set no deadline.
   absl::Time deadline() const;
+  // The priority the call runs at on its executor (ServiceOptions::SetPriority).
+  Priority priority() const { return priority_; }
+  // The times so far. Thread-safe: a stage's time is visible from the moment it is reached.
+  CallTimes times() const;
   // The client's address, e.g. "ipv4:127.0.0.1:54321".
   std::string peer() const { return grpc_context_->peer(); }
 
@@ -92,13 +110,24 @@ class ServerContext {
   // callbacks, which only post work. Never blocks.
   void MarkCancelled() ABSL_LOCKS_EXCLUDED(mu_);
 
+  // For Tandem's call path: stamps the started and finished times. Any thread; never blocks.
+  void MarkStarted() { started_ns_.store(NowNanos(), std::memory_order_release); }
+  void MarkFinished() { finished_ns_.store(NowNanos(), std::memory_order_release); }
+
  private:
+  static int64_t NowNanos() { return absl::ToUnixNanos(absl::Now()); }
+
   // Runs `callback` once the call is cancelled: at once, on this thread, if it already is;
   // else on the gRPC thread that reports the cancellation. `callback` must never block.
   void OnCancelled(absl::AnyInvocable<void() &&> callback) ABSL_LOCKS_EXCLUDED(mu_);
 
   grpc::CallbackServerContext* const grpc_context_;
   const std::string method_;
+  const Priority priority_;
+  const absl::Time received_ = absl::Now();
+  // Unix nanoseconds; 0 until the stage is reached.
+  std::atomic<int64_t> started_ns_{0};
+  std::atomic<int64_t> finished_ns_{0};
 
   mutable absl::Mutex mu_;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;

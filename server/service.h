@@ -1,9 +1,8 @@
-// Service registration: handler styles, per-method executor binding, and what generated code
-// hands to the server.
+// Service registration: handler styles, per-method executor binding and priority, stream limits,
+// and the per-method stats a server reports.
 //
 // A service implementation derives from the generated `FooTandem::Service<Impl>` and writes each
-// method of the .proto in exactly one handler style (see handler_blocking.h, handler_coroutine.h,
-// handler_callback.h). The style is read off the method's signature at compile time: no handler,
+// method of the .proto in exactly one handler style (see server/handlers.h). The style is read off the method's signature at compile time: no handler,
 // or handlers in two styles, for one method is a compile error that names the method. A method
 // the service deliberately leaves out is declared
 //     static constexpr tandem::NotImplemented MethodName{};
@@ -14,19 +13,15 @@
 #ifndef TANDEM_SERVER_SERVICE_H_
 #define TANDEM_SERVER_SERVICE_H_
 
-#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "absl/functional/any_invocable.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "executors/coroutine_loop.h"
 #include "executors/executor.h"
-#include "grpcpp/impl/codegen/service_type.h"
 
 namespace tandem {
 
@@ -103,68 +98,16 @@ struct MethodStats {
   uint64_t stream_messages_written = 0;
   size_t max_queued_bytes = 0;
   absl::Duration mean_write_handoff = absl::ZeroDuration();
+  // The stages of the call path (see CallTimes in server/server_context.h), over the calls whose
+  // handler ran: how many ran, how long they waited for their executor between receipt and the
+  // handler's start (mean and max), and the mean time from that start to the status handed to
+  // gRPC. Recorded when gRPC is done with each call.
+  uint64_t ran = 0;
+  absl::Duration mean_queued = absl::ZeroDuration();
+  absl::Duration max_queued = absl::ZeroDuration();
+  absl::Duration mean_running = absl::ZeroDuration();
 };
 
-namespace server_internal {
-
-// One method of one registered service, as the server runs it. Owned by the Server; outlives
-// every call to the method. Counters are updated from any thread.
-struct MethodBinding {
-  std::string full_name;  // "/package.Service/Method"
-  HandlerStyle style = HandlerStyle::kNotImplemented;
-  std::shared_ptr<Executor> executor;
-  CoroutineLoop* loop = nullptr;  // `executor`, when the style is kCoroutine
-  Priority priority = Priority::kNormal;
-  WorkLabel label;  // named full_name: what the watchdog reports, and its count
-
-  // How the method's work is posted to its executor.
-  PostOptions post_options() const { return {.priority = priority, .label = &label}; }
-
-  std::atomic<uint64_t> started{0};
-  std::atomic<uint64_t> finished_ok{0};
-  std::atomic<uint64_t> finished_error{0};
-  std::atomic<uint64_t> rejected{0};
-  std::atomic<uint64_t> exceptions{0};
-  std::atomic<uint64_t> malformed_requests{0};
-
-  StreamLimits stream_limits;
-  std::atomic<uint64_t> stream_messages_written{0};
-  std::atomic<uint64_t> write_handoffs{0};
-  std::atomic<int64_t> total_write_handoff_ns{0};
-  std::atomic<size_t> max_queued_bytes{0};
-
-  void RecordQueuedBytes(size_t bytes) {
-    size_t max = max_queued_bytes.load(std::memory_order_relaxed);
-    while (bytes > max &&
-           !max_queued_bytes.compare_exchange_weak(max, bytes, std::memory_order_relaxed)) {
-    }
-  }
-  void RecordWriteHandoff(absl::Duration waited) {
-    write_handoffs.fetch_add(1, std::memory_order_relaxed);
-    total_write_handoff_ns.fetch_add(absl::ToInt64Nanoseconds(waited), std::memory_order_relaxed);
-  }
-};
-
-// The member-function type of a handler: how generated code reads a handler's style off its
-// signature (the return type says blocking, coroutine or callback).
-template <class Result, class Impl, class... Args>
-using HandlerFn = Result (Impl::*)(Args...);
-
-struct MethodInfo {
-  absl::string_view name;  // as in the .proto
-  HandlerStyle style;
-};
-
-// What generated code gives ServerBuilder::RegisterService.
-struct ServiceDefinition {
-  absl::string_view full_name;  // "package.Service"
-  std::vector<MethodInfo> methods;
-  // Makes gRPC's callback service for the implementation; `bindings` parallels `methods`.
-  absl::AnyInvocable<std::unique_ptr<grpc::Service>(std::vector<MethodBinding*> bindings)>
-      make_grpc_service;
-};
-
-}  // namespace server_internal
 }  // namespace tandem
 
 #endif  // TANDEM_SERVER_SERVICE_H_

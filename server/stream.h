@@ -37,33 +37,17 @@
 #include "executors/task.h"
 #include "executors/wait_for_completion.h"
 #include "grpcpp/support/status.h"
+#include "server/internal/server_call.h"
 #include "server/internal/stream_call.h"
 #include "server/server_context.h"
 
 namespace tandem {
-namespace server_internal {
-
-// A counted reference to a call: what every handle holds.
-class CallHandle {
- public:
-  explicit CallHandle(StreamCallBase* call) : call_(call) { call_->AddHandle(); }
-  CallHandle(const CallHandle& other) : call_(other.call_) { call_->AddHandle(); }
-  CallHandle& operator=(const CallHandle&) = delete;
-  ~CallHandle() { call_->ReleaseHandle(); }
-
-  StreamCallBase* get() const { return call_; }
-
- private:
-  StreamCallBase* const call_;
-};
-
-}  // namespace server_internal
 
 // The requests of a client-streaming or bidirectional call.
 template <class Request>
 class ServerReader {
  public:
-  ServerReader(server_internal::StreamCallBase* call, server_internal::StreamReadEnd<Request>* reads)
+  ServerReader(server_internal::ServerCall* call, server_internal::StreamReadEnd<Request>* reads)
       : call_(call), reads_(reads) {}
 
   // Waits for the next request; false once the stream has ended. Blocking handlers only.
@@ -105,7 +89,7 @@ class ServerReader {
 template <class Response>
 class ServerWriter {
  public:
-  ServerWriter(server_internal::StreamCallBase* call,
+  ServerWriter(server_internal::ServerCall* call,
                server_internal::StreamWriteEnd<Response>* writes)
       : call_(call), writes_(writes) {}
 

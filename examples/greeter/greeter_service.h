@@ -4,7 +4,7 @@
 //   Shout     callback:  hands the work to another thread, which finishes the responder.
 //   Greet     coroutine: co_awaits SayHello and Shout through the coroutine client.
 //
-// Threads: handlers run where their style puts them (see server/handler_*.h). ConnectClient may
+// Threads: handlers run where their style puts them (see server/handlers.h). ConnectClient may
 // be called from any thread; Greet answers UNAVAILABLE until it has been.
 #ifndef TANDEM_EXAMPLES_GREETER_GREETER_SERVICE_H_
 #define TANDEM_EXAMPLES_GREETER_GREETER_SERVICE_H_
@@ -15,9 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "asio/thread_pool.hpp"
 #include "examples/greeter/greeter.tandem.h"
-#include "server/handler_blocking.h"
-#include "server/handler_callback.h"
-#include "server/handler_coroutine.h"
+#include "server/handlers.h"
 
 namespace tandem::examples {
 

@@ -18,9 +18,7 @@
 //
 // Threads: PostRead, PostWrite, PostFinish, AddHandle and ReleaseHandle may be called from any
 // thread and never block; gRPC is never called with mu_ held (it may run reactions inline).
-// Lifetime: reference-counted. gRPC holds one reference until OnDone; every handle (server/
-// stream.h) holds one. When the last handle goes while the call is unfinished, the call ends
-// with INTERNAL: a handler that forgets to answer costs its call, not a hang.
+// Lifetime: see ServerCall; every handle of server/stream.h holds the call.
 #ifndef TANDEM_SERVER_INTERNAL_STREAM_CALL_H_
 #define TANDEM_SERVER_INTERNAL_STREAM_CALL_H_
 
@@ -42,56 +40,13 @@
 #include "grpcpp/support/server_callback.h"
 #include "grpcpp/support/status.h"
 #include "server/internal/wire_message.h"
+#include "server/internal/method_binding.h"
+#include "server/internal/server_call.h"
 #include "server/server_context.h"
-#include "server/service.h"
 
 namespace tandem::server_internal {
 
 enum class StreamKind { kServerStreaming, kClientStreaming, kBidi };
-
-// What every handle needs, whatever the message types.
-class StreamCallBase {
- public:
-  StreamCallBase(MethodBinding& method, grpc::CallbackServerContext* grpc_context)
-      : method_(method), context_(grpc_context, method.full_name) {
-    method_.started.fetch_add(1, std::memory_order_relaxed);
-  }
-  virtual ~StreamCallBase() = default;
-
-  MethodBinding& method() const { return method_; }
-  ServerContext& context() { return context_; }
-
-  // Ends the call with `status` once every queued write has gone out. Any thread; never blocks.
-  // First wins: returns false if the call was already finishing.
-  virtual bool PostFinish(grpc::Status status) = 0;
-
-  void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
-  void Unref() {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
-  }
-
-  // Handles are the handler's references. The last one dropped unfinished ends the call.
-  void AddHandle() {
-    handles_.fetch_add(1, std::memory_order_relaxed);
-    Ref();
-  }
-  void ReleaseHandle() {
-    if (handles_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      PostFinish(grpc::Status(
-          grpc::StatusCode::INTERNAL,
-          absl::StrCat(method_.full_name, ": handler dropped its stream unfinished")));
-    }
-    Unref();
-  }
-
- protected:
-  MethodBinding& method_;
-  ServerContext context_;
-
- private:
-  std::atomic<int> refs_{1};  // gRPC's, released by OnDone
-  std::atomic<int> handles_{0};
-};
 
 // The reading end: the requests of client and bidirectional streaming.
 template <class Request>
@@ -126,7 +81,7 @@ class StreamWriteEnd {
 };
 
 template <class Request, class Response, StreamKind kKind>
-class StreamCall final : public StreamCallBase,
+class StreamCall final : public ServerCall,
                          public StreamReadEnd<Request>,
                          public StreamWriteEnd<Response> {
  public:
@@ -138,20 +93,15 @@ class StreamCall final : public StreamCallBase,
   // `response_bytes` (client streaming only) is gRPC's, valid until OnDone.
   StreamCall(MethodBinding& method, grpc::CallbackServerContext* grpc_context,
              grpc::ByteBuffer* response_bytes = nullptr)
-      : StreamCallBase(method, grpc_context), reactor_(this), response_bytes_(response_bytes) {}
+      : ServerCall(method, grpc_context, "stream"),
+        reactor_(this),
+        response_bytes_(response_bytes) {}
 
   // The reactor to return to gRPC from the method handler.
   auto* reactor() { return &reactor_; }
 
-  // Server streaming: the request, parsed from `bytes`, for the handler. False if the bytes are
-  // not a valid request; the call is then finished with INTERNAL. Before the handler starts.
-  bool ParseRequest(const grpc::ByteBuffer& bytes) {
-    grpc::Status parsed = ParseRequestMessage(method_, bytes, &request_);
-    if (parsed.ok()) return true;
-    PostFinish(std::move(parsed));
-    return false;
-  }
-  const Request& request() const { return request_; }
+  // Server streaming: the request, parsed before the handler starts.
+  Request* request() { return &request_; }
 
   // Client streaming: the response the handler fills, sent by a PostFinish with an OK status.
   Response* response() { return &response_; }
@@ -389,6 +339,7 @@ class StreamCall final : public StreamCallBase,
       finish_sent_ = true;
       status = *finish_status_;
     }
+    MarkFinished();
     // Keeps the call alive even if gRPC runs OnDone inline, inside Finish.
     Ref();
     reactor_.Finish(std::move(status));
@@ -410,8 +361,7 @@ class StreamCall final : public StreamCallBase,
       read_done_ = nullptr;
       refused.swap(parked_);
     }
-    const bool ok = sent_ok && !context_.IsCancelled();
-    (ok ? method_.finished_ok : method_.finished_error).fetch_add(1, std::memory_order_relaxed);
+    RecordDone(sent_ok);
     if (reader) std::move(reader)(std::nullopt);
     for (Parked& parked : refused) std::move(parked.queued)(false);
     Unref();

@@ -19,7 +19,7 @@
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "grpcpp/support/proto_buffer_writer.h"
 #include "grpcpp/support/status.h"
-#include "server/service.h"
+#include "server/internal/method_binding.h"
 
 namespace tandem::server_internal {
 

@@ -1,5 +1,5 @@
 // Compiles: Ping has exactly one handler. The control case of compile_errors_test.
-#include "server/handler_blocking.h"
+#include "server/handlers.h"
 #include "server/server.h"
 #include "tests/compile_errors/handlers.tandem.h"
 

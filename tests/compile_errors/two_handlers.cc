@@ -1,6 +1,5 @@
 // Must not compile: Ping has a blocking and a callback handler.
-#include "server/handler_blocking.h"
-#include "server/handler_callback.h"
+#include "server/handlers.h"
 #include "server/server.h"
 #include "tests/compile_errors/handlers.tandem.h"
 

@@ -12,14 +12,12 @@
 // "x-grpc-test-echo-trailing-bin" as trailing metadata. Compression is not requested per
 // message, so the compressed_* cases are out of scope.
 //
-// Threads: as each handler style says (server/handler_*.h, server/stream.h).
+// Threads: as each handler style says (server/handlers.h, server/stream.h).
 #ifndef TANDEM_TESTS_INTEROP_INTEROP_SERVICE_H_
 #define TANDEM_TESTS_INTEROP_INTEROP_SERVICE_H_
 
 #include "grpc/testing/test.tandem.h"
-#include "server/handler_blocking.h"
-#include "server/handler_callback.h"
-#include "server/handler_coroutine.h"
+#include "server/handlers.h"
 #include "server/stream.h"
 
 namespace tandem::interop {

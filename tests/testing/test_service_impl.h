@@ -20,9 +20,7 @@
 #include "asio/io_context.hpp"
 #include "executors/mutex.h"
 #include "proto/test_service.tandem.h"
-#include "server/handler_blocking.h"
-#include "server/handler_callback.h"
-#include "server/handler_coroutine.h"
+#include "server/handlers.h"
 #include "server/stream.h"
 
 namespace tandem::testing {

@@ -1,0 +1,100 @@
+// The call path: the one sequence every call goes through, whatever its RPC kind (unary, server,
+// client or bidirectional streaming) and its handler's style (blocking, coroutine, callback).
+//
+//   gRPC's dispatch thread                   the method's executor (pool thread, fiber, loop,
+//                                            or inline on the dispatch thread)
+//   ----------------------                   ----------------------------------------------
+//   received  ServerCall's constructor
+//   admit     the request parses (start_call.h)
+//   hand off  HandOff: TryPost / TrySpawn -> start   MarkStarted
+//             refused: RESOURCE_EXHAUSTED,   run     the style's adapter calls the handler
+//             at once                        finish  the handler's status through the reply
+//                                                    shim (PostFinish); a callback handler
+//                                                    finishes later, through its handles
+//   done      OnDone (a gRPC thread): ServerCall::RecordDone records the outcome and times
+//
+// A style is an adapter of a few lines on this path: a blocking handler's status is the call's,
+// a coroutine's is awaited first, a callback handler answers through the handles it was given.
+// What comes between "start" and "run" or at "admit" (queue timeouts, deadlines, limits) is added
+// here once, for every call.
+//
+// Threads: HandOff runs on gRPC's dispatch thread and never blocks; it never runs the handler
+// there, unless the method is bound to the InlineExecutor (callback handlers only).
+#ifndef TANDEM_SERVER_INTERNAL_CALL_PATH_H_
+#define TANDEM_SERVER_INTERNAL_CALL_PATH_H_
+
+#include <exception>
+#include <utility>
+
+#include "executors/task.h"
+#include "grpcpp/support/status.h"
+#include "server/internal/method_binding.h"
+#include "server/internal/server_call.h"
+#include "server/service.h"
+
+namespace tandem::server_internal {
+
+// Start, run and finish on a pool thread, a fiber, or inline: blocking and callback handlers.
+// `invoke` calls the handler; a blocking handler returns the call's status, a callback handler
+// returns nothing and finishes through its handles.
+template <HandlerStyle kStyle, class Invoke>
+void RunHandler(ServerCall* call, Invoke& invoke) {
+  call->MarkStarted();
+  grpc::Status status = RunCatching(call->method(), [&] {
+    if constexpr (kStyle == HandlerStyle::kBlocking) {
+      return invoke();
+    } else {
+      invoke();
+      return grpc::Status::OK;
+    }
+  });
+  // A callback handler that threw is answered here: its handles, dropped while the exception
+  // unwound, were not the last (the path's is), so the exception's message goes out.
+  if (kStyle == HandlerStyle::kBlocking || !status.ok()) call->PostFinish(std::move(status));
+  call->ReleaseHandle();
+}
+
+// Start, run and finish on a coroutine loop: `invoke` returns the handler's Task<grpc::Status>.
+template <class Invoke>
+Task<void> RunCoroutineHandler(ServerCall* call, Invoke invoke) {
+  call->MarkStarted();
+  grpc::Status status;
+  try {
+    status = co_await invoke();
+  } catch (...) {
+    // A coroutine cannot co_await in a catch block; RunCatching rethrows to build the status.
+    status = RunCatching(call->method(), [error = std::current_exception()]() -> grpc::Status {
+      std::rethrow_exception(error);
+    });
+  }
+  call->PostFinish(std::move(status));
+  call->ReleaseHandle();
+}
+
+// Hands `call` to its method's executor, to run `invoke` there in the style `kStyle`, and
+// returns. The path holds a handle on the call until the handler has returned (or co_returned),
+// so the handler's status or exception decides how the call ends, not the order in which its
+// handles are dropped.
+template <HandlerStyle kStyle, class Invoke>
+void HandOff(ServerCall* call, Invoke invoke) {
+  static_assert(kStyle != HandlerStyle::kNotImplemented);
+  MethodBinding& method = call->method();
+  call->AddHandle();
+  bool started;
+  if constexpr (kStyle == HandlerStyle::kCoroutine) {
+    started = method.executor->TrySpawn(RunCoroutineHandler(call, std::move(invoke)),
+                                        method.post_options());
+  } else {
+    started = method.executor->TryPost(
+        [call, invoke = std::move(invoke)]() mutable { RunHandler<kStyle>(call, invoke); },
+        method.post_options());
+  }
+  if (!started) {
+    call->PostFinish(RejectedStatus(method));
+    call->ReleaseHandle();
+  }
+}
+
+}  // namespace tandem::server_internal
+
+#endif  // TANDEM_SERVER_INTERNAL_CALL_PATH_H_

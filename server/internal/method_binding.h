@@ -1,0 +1,108 @@
+// MethodBinding: one method of a registered service as the server runs it (its executor,
+// priority, limits and counters), and the definition generated code hands to ServerBuilder.
+//
+// Threads: the configuration is written once, while the server is built, and read-only after;
+// the counters are updated from any thread and never block.
+// Lifetime: owned by the Server; outlives every call to the method.
+#ifndef TANDEM_SERVER_INTERNAL_METHOD_BINDING_H_
+#define TANDEM_SERVER_INTERNAL_METHOD_BINDING_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "executors/executor.h"
+#include "executors/work_label.h"
+#include "grpcpp/impl/codegen/service_type.h"
+#include "server/server_context.h"
+#include "server/service.h"
+
+namespace tandem::server_internal {
+
+struct MethodBinding {
+  std::string full_name;  // "/package.Service/Method"
+  HandlerStyle style = HandlerStyle::kNotImplemented;
+  std::shared_ptr<Executor> executor;
+  Priority priority = Priority::kNormal;
+  WorkLabel label;  // named full_name: what the watchdog reports, and its count
+  StreamLimits stream_limits;
+
+  // How the method's work is posted to its executor.
+  PostOptions post_options() const { return {.priority = priority, .label = &label}; }
+
+  std::atomic<uint64_t> started{0};
+  std::atomic<uint64_t> finished_ok{0};
+  std::atomic<uint64_t> finished_error{0};
+  std::atomic<uint64_t> rejected{0};
+  std::atomic<uint64_t> exceptions{0};
+  std::atomic<uint64_t> malformed_requests{0};
+
+  std::atomic<uint64_t> stream_messages_written{0};
+  std::atomic<uint64_t> write_handoffs{0};
+  std::atomic<int64_t> total_write_handoff_ns{0};
+  std::atomic<size_t> max_queued_bytes{0};
+
+  // The stage times of the calls whose handler ran.
+  std::atomic<uint64_t> ran{0};
+  std::atomic<int64_t> total_queued_ns{0};
+  std::atomic<int64_t> max_queued_ns{0};
+  std::atomic<int64_t> total_running_ns{0};
+
+  void RecordQueuedBytes(size_t bytes) { RaiseTo(max_queued_bytes, bytes); }
+  void RecordWriteHandoff(absl::Duration waited) {
+    write_handoffs.fetch_add(1, std::memory_order_relaxed);
+    total_write_handoff_ns.fetch_add(absl::ToInt64Nanoseconds(waited), std::memory_order_relaxed);
+  }
+
+  // The last stage of the call path: counts the call's outcome and, if its handler ran, the
+  // time it waited for its executor and the time it ran.
+  void RecordDone(const CallTimes& times, bool ok) {
+    (ok ? finished_ok : finished_error).fetch_add(1, std::memory_order_relaxed);
+    if (times.started == absl::InfinitePast()) return;
+    const int64_t queued = absl::ToInt64Nanoseconds(times.started - times.received);
+    ran.fetch_add(1, std::memory_order_relaxed);
+    total_queued_ns.fetch_add(queued, std::memory_order_relaxed);
+    RaiseTo(max_queued_ns, queued);
+    if (times.finished != absl::InfinitePast()) {
+      total_running_ns.fetch_add(absl::ToInt64Nanoseconds(times.finished - times.started),
+                                 std::memory_order_relaxed);
+    }
+  }
+
+ private:
+  template <class T>
+  static void RaiseTo(std::atomic<T>& max, T value) {
+    T seen = max.load(std::memory_order_relaxed);
+    while (value > seen && !max.compare_exchange_weak(seen, value, std::memory_order_relaxed)) {
+    }
+  }
+};
+
+// The member-function type of a handler: how generated code reads a handler's style off its
+// signature (the return type says blocking, coroutine or callback).
+template <class Result, class Impl, class... Args>
+using HandlerFn = Result (Impl::*)(Args...);
+
+struct MethodInfo {
+  absl::string_view name;  // as in the .proto
+  HandlerStyle style;
+};
+
+// What generated code gives ServerBuilder::RegisterService.
+struct ServiceDefinition {
+  absl::string_view full_name;  // "package.Service"
+  std::vector<MethodInfo> methods;
+  // Makes gRPC's callback service for the implementation; `bindings` parallels `methods`.
+  absl::AnyInvocable<std::unique_ptr<grpc::Service>(std::vector<MethodBinding*> bindings)>
+      make_grpc_service;
+};
+
+}  // namespace tandem::server_internal
+
+#endif  // TANDEM_SERVER_INTERNAL_METHOD_BINDING_H_

@@ -1,0 +1,119 @@
+// The entry points generated code calls, one per RPC kind, on gRPC's dispatch thread, as gRPC
+// hands a raw method's call over. Each makes the call's state and reply shim (UnaryCallOf,
+// StreamCall), admits it (a request message that does not parse ends the call at once, see
+// wire_message.h), and hands it off along the call path (call_path.h) with an `invoke` that
+// calls the handler with what its kind and style take. The style is fixed at compile time.
+//
+// Threads: each runs on gRPC's dispatch thread, returns the reactor gRPC drives, and never
+// blocks or runs the handler there (unless bound inline).
+#ifndef TANDEM_SERVER_INTERNAL_START_CALL_H_
+#define TANDEM_SERVER_INTERNAL_START_CALL_H_
+
+#include <utility>
+
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/server_callback.h"
+#include "server/handlers.h"
+#include "server/internal/call_path.h"
+#include "server/internal/method_binding.h"
+#include "server/internal/stream_call.h"
+#include "server/internal/unary_call.h"
+#include "server/internal/wire_message.h"
+#include "server/service.h"
+#include "server/stream.h"
+
+namespace tandem::server_internal {
+
+// Makes the responder a callback handler gets.
+struct ResponderFactory {
+  template <class Request, class Response>
+  static UnaryResponder<Response> For(UnaryCallOf<Request, Response>* call) {
+    return UnaryResponder<Response>(call, call->response());
+  }
+};
+
+template <HandlerStyle kStyle, class Request, class Response, class Handler>
+grpc::ServerUnaryReactor* StartUnary(MethodBinding& method,
+                                     grpc::CallbackServerContext* grpc_context,
+                                     const grpc::ByteBuffer* request_bytes,
+                                     grpc::ByteBuffer* response_bytes, Handler handler) {
+  auto* call = new UnaryCallOf<Request, Response>(method, grpc_context, response_bytes);
+  if constexpr (kStyle == HandlerStyle::kNotImplemented) {
+    call->PostFinish(UnimplementedStatus(method));
+  } else if (grpc::Status parsed = ParseRequestMessage(method, *request_bytes, call->request());
+             !parsed.ok()) {
+    call->PostFinish(std::move(parsed));
+  } else if constexpr (kStyle == HandlerStyle::kCallback) {
+    HandOff<kStyle>(call, [call, handler = std::move(handler)]() mutable {
+      handler(call->context(), *call->request(), ResponderFactory::For(call));
+    });
+  } else {
+    HandOff<kStyle>(call, [call, handler = std::move(handler)]() mutable {
+      return handler(call->context(), *call->request(), call->response());
+    });
+  }
+  return call;
+}
+
+template <HandlerStyle kStyle, class Request, class Response, class Handler>
+grpc::ServerWriteReactor<grpc::ByteBuffer>* StartServerStreaming(
+    MethodBinding& method, grpc::CallbackServerContext* grpc_context,
+    const grpc::ByteBuffer* request_bytes, Handler handler) {
+  auto* call = new StreamCall<Request, Response, StreamKind::kServerStreaming>(method, grpc_context);
+  if constexpr (kStyle == HandlerStyle::kNotImplemented) {
+    call->PostFinish(UnimplementedStatus(method));
+  } else if (grpc::Status parsed = ParseRequestMessage(method, *request_bytes, call->request());
+             !parsed.ok()) {
+    call->PostFinish(std::move(parsed));
+  } else {
+    HandOff<kStyle>(call, [call, handler = std::move(handler)]() mutable {
+      return handler(call->context(), *call->request(), ServerWriter<Response>(call, call));
+    });
+  }
+  return call->reactor();
+}
+
+template <HandlerStyle kStyle, class Request, class Response, class Handler>
+grpc::ServerReadReactor<grpc::ByteBuffer>* StartClientStreaming(
+    MethodBinding& method, grpc::CallbackServerContext* grpc_context,
+    grpc::ByteBuffer* response_bytes, Handler handler) {
+  auto* call = new StreamCall<Request, Response, StreamKind::kClientStreaming>(
+      method, grpc_context, response_bytes);
+  if constexpr (kStyle == HandlerStyle::kNotImplemented) {
+    call->PostFinish(UnimplementedStatus(method));
+  } else {
+    HandOff<kStyle>(call, [call, handler = std::move(handler)]() mutable {
+      return handler(call->context(), ServerReader<Request>(call, call), call->response());
+    });
+  }
+  return call->reactor();
+}
+
+template <HandlerStyle kStyle, class Request, class Response, class Handler>
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* StartBidiStreaming(
+    MethodBinding& method, grpc::CallbackServerContext* grpc_context, Handler handler) {
+  auto* call = new StreamCall<Request, Response, StreamKind::kBidi>(method, grpc_context);
+  if constexpr (kStyle == HandlerStyle::kNotImplemented) {
+    call->PostFinish(UnimplementedStatus(method));
+  } else {
+    HandOff<kStyle>(call, [call, handler = std::move(handler)]() mutable {
+      return handler(call->context(), ServerReaderWriter<Request, Response>(call));
+    });
+  }
+  return call->reactor();
+}
+
+// The style of a handler, from which of the three signatures it has (see server/handlers.h) or
+// its NotImplemented declaration. Generated code checks, with a message naming the method, that
+// exactly one matched before calling this.
+constexpr HandlerStyle StyleOf(bool blocking, bool coroutine, bool callback) {
+  return blocking    ? HandlerStyle::kBlocking
+         : coroutine ? HandlerStyle::kCoroutine
+         : callback  ? HandlerStyle::kCallback
+                     : HandlerStyle::kNotImplemented;
+}
+
+}  // namespace tandem::server_internal
+
+#endif  // TANDEM_SERVER_INTERNAL_START_CALL_H_
