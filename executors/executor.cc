@@ -24,6 +24,18 @@ absl::string_view ExecutorKindName(ExecutorKind kind) {
   return "unknown";
 }
 
+absl::string_view PriorityName(Priority priority) {
+  switch (priority) {
+    case Priority::kHigh:
+      return "high";
+    case Priority::kNormal:
+      return "normal";
+    case Priority::kIdle:
+      return "idle";
+  }
+  return "unknown";
+}
+
 bool Executor::TrySpawn(tandem::Task<void>, PostOptions) { return false; }
 
 std::shared_ptr<InlineExecutor> InlineExecutor::Get() {

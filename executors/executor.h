@@ -49,6 +49,8 @@ enum class Priority {
   kIdle,
 };
 
+absl::string_view PriorityName(Priority priority);  // "high", "normal", "idle"
+
 // How to run one posted task.
 struct PostOptions {
   Priority priority = Priority::kNormal;

@@ -288,25 +288,11 @@ AssertionResult GoodCallsOnEveryMethod(TestServer& server) {
   return AssertionSuccess();
 }
 
-MethodStats StatsOf(TestServer& server, const std::string& full_name) {
-  for (const MethodStats& stats : server.server().method_stats()) {
-    if (stats.method == full_name) return stats;
-  }
-  ADD_FAILURE() << "no stats for " << full_name;
-  return {};
-}
-
 // Every call the server started on `full_name` has been finished (OK or not): none is left
 // hanging. Polled, within kWait: a call ends on the server a moment after the client hears of it.
 AssertionResult EveryStartedCallFinishes(TestServer& server, const std::string& full_name) {
-  const absl::Time give_up = absl::Now() + kWait;
-  MethodStats stats;
-  while (true) {
-    stats = StatsOf(server, full_name);
-    if (stats.started == stats.finished_ok + stats.finished_error) return AssertionSuccess();
-    if (absl::Now() > give_up) break;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
+  const MethodStats stats = server.StatsOnceIdle(full_name, kWait);
+  if (stats.started == stats.finished_ok + stats.finished_error) return AssertionSuccess();
   return AssertionFailure() << full_name << ": " << stats.started << " calls started, "
                             << stats.finished_ok << " finished OK, " << stats.finished_error
                             << " finished with an error";
@@ -390,12 +376,12 @@ TEST_P(MalformedRequest, EndsTheCallWithInternalNamingMethodAndTypeThenServes) {
     EXPECT_THAT(outcome.status.error_message(), HasSubstr("request message 1"));
   }
   EXPECT_THAT(outcome.responses, IsEmpty());
-  const MethodStats stats = StatsOf(*server_, FullName(method()));
+  const MethodStats stats = server_->StatsOf(FullName(method()));
   EXPECT_EQ(stats.malformed_requests, 1u);
   EXPECT_EQ(stats.finished_ok, 0u);
 
   EXPECT_TRUE(GoodCall(*server_, method()));
-  EXPECT_EQ(StatsOf(*server_, FullName(method())).malformed_requests, 1u);
+  EXPECT_EQ(server_->StatsOf(FullName(method())).malformed_requests, 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryMethodEveryBody, MalformedRequest,
@@ -430,7 +416,7 @@ TEST_P(MalformedStreamedRequest, AfterAValidOneEndsTheCallWithInternalNotPartial
       EXPECT_EQ(reply.message(), "first-0");
     }
   }
-  const MethodStats stats = StatsOf(*server_, FullName(method()));
+  const MethodStats stats = server_->StatsOf(FullName(method()));
   EXPECT_EQ(stats.malformed_requests, 1u);
   EXPECT_EQ(stats.finished_ok, 0u);
 
@@ -486,7 +472,7 @@ TEST_P(RequestCount, AnEmptyRequestMessageIsAValidRequest) {
   } else {
     EXPECT_THAT(outcome.responses, IsEmpty());  // count 0: no messages, then OK
   }
-  EXPECT_EQ(StatsOf(*server_, FullName(GetParam())).malformed_requests, 0u);
+  EXPECT_EQ(server_->StatsOf(FullName(GetParam())).malformed_requests, 0u);
 }
 
 // gRPC's C++ core hands a unary or server-streaming method the first request message and drops
@@ -805,7 +791,7 @@ TEST_P(OversizeRequest, AnswersResourceExhaustedThenServes) {
   const absl::Status status = CallWithOversizeRequest();
   EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
   EXPECT_TRUE(EveryStartedCallFinishes(*server_, FullName(GetParam())));
-  EXPECT_EQ(StatsOf(*server_, FullName(GetParam())).finished_ok, 0u);
+  EXPECT_EQ(server_->StatsOf(FullName(GetParam())).finished_ok, 0u);
 
   EXPECT_TRUE(GoodCall(*server_, GetParam()));
   // A request just under the limit is still taken.
@@ -825,7 +811,7 @@ TEST_P(OversizeRequest, IsCountedAsAnErrorInTheMethodsStats) {
   const absl::Status status = CallWithOversizeRequest();
   ASSERT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
   ASSERT_TRUE(EveryStartedCallFinishes(*server_, FullName(GetParam())));
-  const MethodStats stats = StatsOf(*server_, FullName(GetParam()));
+  const MethodStats stats = server_->StatsOf(FullName(GetParam()));
   EXPECT_EQ(stats.finished_ok, 0u);
   EXPECT_EQ(stats.finished_error, stats.started);
 }
@@ -900,7 +886,7 @@ TEST(DeclaredUnimplemented, AnswersUnimplementedWhateverTheBody) {
     EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::UNIMPLEMENTED)
         << outcome.status.error_message();
   }
-  EXPECT_EQ(StatsOf(*server, FullName("Unimplemented")).malformed_requests, 0u);
+  EXPECT_EQ(server->StatsOf(FullName("Unimplemented")).malformed_requests, 0u);
   EXPECT_TRUE(GoodCallsOnEveryMethod(*server));
 }
 
@@ -1255,7 +1241,7 @@ TEST_P(CancelledClientStream, IsNeverCountedAsFinishedOk) {
     EXPECT_EQ(writer.Finish().status().code(), absl::StatusCode::kCancelled);
   }
   ASSERT_TRUE(EveryStartedCallFinishes(*server, FullName(method)));
-  const MethodStats stats = StatsOf(*server, FullName(method));
+  const MethodStats stats = server->StatsOf(FullName(method));
   EXPECT_EQ(stats.started, static_cast<uint64_t>(kCalls));
   EXPECT_EQ(stats.finished_ok, 0u);
   EXPECT_TRUE(GoodCall(*server, method));

@@ -92,14 +92,6 @@ class Streaming : public ::testing::TestWithParam<Style> {
     return absl::StrCat("/tandem.testing.TestService/", kind, StyleName(GetParam()));
   }
 
-  MethodStats StatsOf(const std::string& method) {
-    for (const MethodStats& stats : server_->server().method_stats()) {
-      if (stats.method == method) return stats;
-    }
-    ADD_FAILURE() << "no stats for " << method;
-    return {};
-  }
-
   std::unique_ptr<TestServer> server_;
 };
 
@@ -180,7 +172,7 @@ TEST_P(Streaming, SlowReaderKeepsTheServerQueueBoundedAndUnaryPrompt) {
   EXPECT_EQ(received, kMessages);
   EXPECT_TRUE(reader.Finish().ok());
 
-  const MethodStats stats = StatsOf(MethodPrefix("ServerStream"));
+  const MethodStats stats = server_->StatsOf(MethodPrefix("ServerStream"));
   EXPECT_EQ(stats.stream_messages_written, static_cast<uint64_t>(kMessages));
   EXPECT_GT(stats.max_queued_bytes, 0u);
   EXPECT_LE(stats.max_queued_bytes, StreamLimits().max_queued_bytes);
@@ -328,6 +320,37 @@ TEST_P(Streaming, BidiFromACoroutine) {
       asio::co_spawn(loop.executor(), exchange(), asio::use_future);
   ASSERT_EQ(messages.wait_for(absl::ToChronoSeconds(kWait)), std::future_status::ready);
   EXPECT_THAT(messages.get(), ElementsAre("p-0", "q-0", "OK"));
+}
+
+// Every streaming call takes the same path as a unary one: received, started on its executor,
+// finished, and recorded once gRPC is done with it, with the time spent in each stage.
+TEST_P(Streaming, EveryKindIsRecordedWithItsStageTimes) {
+  ClientReader<TestReply> reader = ServerStream(StreamRequest(TestRequest::ECHO, 3));
+  EXPECT_EQ(ReadAll(reader).size(), 3u);
+  EXPECT_TRUE(reader.Finish().ok());
+
+  ClientWriter<TestRequest, TestReply> writer = ClientStream();
+  ASSERT_TRUE(writer.Write(MakeRequest(TestRequest::ECHO, "a")));
+  EXPECT_TRUE(writer.Finish().ok());
+
+  ClientReaderWriter<TestRequest, TestReply> bidi = Bidi();
+  TestReply reply;
+  ASSERT_TRUE(bidi.Write(MakeRequest(TestRequest::ECHO, "b")));
+  ASSERT_TRUE(bidi.Read(&reply));
+  bidi.WritesDone();
+  EXPECT_FALSE(bidi.Read(&reply));
+  EXPECT_TRUE(bidi.Finish().ok());
+
+  for (const char* kind : {"ServerStream", "ClientStream", "Bidi"}) {
+    SCOPED_TRACE(kind);
+    const MethodStats stats = server_->StatsOnceIdle(MethodPrefix(kind));
+    EXPECT_EQ(stats.started, 1u);
+    EXPECT_EQ(stats.finished_ok, 1u);
+    EXPECT_EQ(stats.ran, 1u);
+    EXPECT_GE(stats.max_queued, stats.mean_queued);
+    EXPECT_GE(stats.mean_queued, absl::ZeroDuration());
+    EXPECT_GT(stats.mean_running, absl::ZeroDuration());
+  }
 }
 
 TEST(StreamLimits, BoundTheWriteQueueOfEveryCall) {

@@ -4,6 +4,8 @@
 #include <future>
 #include <utility>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "asio/co_spawn.hpp"
 #include "asio/use_future.hpp"
@@ -142,6 +144,28 @@ std::unique_ptr<TestServer> TestServer::Start(Configure configure) {
   test_server->client_ = std::make_unique<Client>(test_server->channel_);
   test_server->service_.ConnectNestedClient(test_server->channel_);
   return test_server;
+}
+
+MethodStats TestServer::StatsOf(absl::string_view method) {
+  const std::string full_name = absl::StartsWith(method, "/")
+                                    ? std::string(method)
+                                    : absl::StrCat("/tandem.testing.TestService/", method);
+  for (MethodStats& stats : server_->method_stats()) {
+    if (stats.method == full_name) return std::move(stats);
+  }
+  ADD_FAILURE() << "no stats for " << full_name;
+  return {};
+}
+
+MethodStats TestServer::StatsOnceIdle(absl::string_view method, absl::Duration timeout) {
+  const absl::Time give_up = absl::Now() + timeout;
+  while (true) {
+    MethodStats stats = StatsOf(method);
+    if (stats.started == stats.finished_ok + stats.finished_error || absl::Now() > give_up) {
+      return stats;
+    }
+    absl::SleepFor(absl::Milliseconds(5));
+  }
 }
 
 absl::StatusOr<TestReply> TestServer::Call(Method method, ClientForm form,

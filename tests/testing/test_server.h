@@ -45,6 +45,14 @@ class TestServer {
                                  const CallOptions& options = CallOptions(),
                                  absl::Duration limit = absl::Seconds(30));
 
+  // The stats of `method`: its name in the .proto ("Blocking") or its full name. An unknown
+  // method fails the calling test.
+  MethodStats StatsOf(absl::string_view method);
+  // StatsOf(method), once every call the method started has been recorded as finished (OK or
+  // not): polled, within `timeout`, because a call ends on the server (gRPC's OnDone) a moment
+  // after its client hears the status. Returns the last stats seen either way.
+  MethodStats StatsOnceIdle(absl::string_view method, absl::Duration timeout = absl::Seconds(20));
+
  private:
   TestServer() = default;
 

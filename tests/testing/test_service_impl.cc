@@ -78,6 +78,10 @@ std::optional<grpc::Status> TestServiceImpl::RunImmediateAction(ServerContext& c
   reply->set_handler_style(std::string(style));
   reply->set_peer(context.peer());
   reply->set_has_deadline(context.deadline() != absl::InfiniteFuture());
+  const CallTimes times = context.times();
+  reply->set_received_unix_ns(absl::ToUnixNanos(times.received));
+  reply->set_started_unix_ns(absl::ToUnixNanos(times.started));
+  reply->set_priority(std::string(PriorityName(context.priority())));
   switch (request.action()) {
     case TestRequest::ECHO:
       reply->set_message(request.message());
