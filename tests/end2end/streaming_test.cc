@@ -261,6 +261,24 @@ TEST_P(Streaming, BidiEchoesEachMessageAndFinishesOnHalfClose) {
   EXPECT_TRUE(stream.Finish().ok());
 }
 
+// The server writes a burst of replies to one request, faster than they go out: they are sent
+// coalesced, and the last of the burst goes out without waiting for anything more from the
+// handler (which writes nothing until the next request).
+TEST_P(Streaming, BidiBurstOfRepliesArrivesBeforeTheNextRequest) {
+  auto stream = Bidi();
+  TestReply reply;
+  for (const char* message : {"p", "q"}) {
+    ASSERT_TRUE(stream.Write(StreamRequest(TestRequest::ECHO, 200, message)));
+    for (int i = 0; i < 200; ++i) {
+      ASSERT_TRUE(stream.Read(&reply)) << message << ": reply " << i;
+      EXPECT_EQ(reply.message(), absl::StrCat(message, "-", i));
+    }
+  }
+  stream.WritesDone();
+  EXPECT_FALSE(stream.Read(&reply));
+  EXPECT_TRUE(stream.Finish().ok());
+}
+
 TEST_P(Streaming, BidiErrorMidStreamArrivesAfterEarlierReplies) {
   auto stream = Bidi();
   TestReply reply;

@@ -1,5 +1,6 @@
 #include "tests/testing/test_service_impl.h"
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 #include <utility>
@@ -305,6 +306,9 @@ bool IsDone(const TestRequest& request, int written) {
   return request.action() != TestRequest::WAIT_FOR_CANCEL && written >= request.count();
 }
 
+// How many replies a bidirectional ECHO request gets: `count`, at least one.
+int Replies(const TestRequest& request) { return std::max(1, request.count()); }
+
 // The reply of the client-streaming methods: the messages joined by ",".
 void AppendMessage(TestReply* reply, const TestRequest& request) {
   if (!reply->message().empty()) reply->mutable_message()->append(",");
@@ -488,7 +492,11 @@ grpc::Status TestServiceImpl::BidiBlocking(ServerContext& context,
       expect_cancel = true;
       EnterWait();
     }
-    if (request.action() == TestRequest::ECHO && !stream.Write(NumberedReply(request, 0))) break;
+    bool written = true;
+    for (int i = 0; request.action() == TestRequest::ECHO && i < Replies(request) && written; ++i) {
+      written = stream.Write(NumberedReply(request, i));
+    }
+    if (!written) break;
   }
   if (expect_cancel) {
     ExitWait(context.WaitForCancellation(kLongWait));
@@ -508,10 +516,12 @@ Task<grpc::Status> TestServiceImpl::BidiCoroutine(
       expect_cancel = true;
       EnterWait();
     }
-    if (request->action() == TestRequest::ECHO &&
-        !co_await stream.CoWrite(NumberedReply(*request, 0))) {
-      break;
+    bool written = true;
+    for (int i = 0; request->action() == TestRequest::ECHO && i < Replies(*request) && written;
+         ++i) {
+      written = co_await stream.CoWrite(NumberedReply(*request, i));
     }
+    if (!written) break;
   }
   if (expect_cancel) {
     co_await context.AsyncWaitCancelled(asio::use_awaitable);
@@ -542,11 +552,7 @@ void TestServiceImpl::BidiCallback(ServerContext& context,
       } else if (request.action() == TestRequest::THROW) {
         stream.Finish(grpc::Status(grpc::StatusCode::INTERNAL, request.message()));
       } else if (request.action() == TestRequest::ECHO) {
-        stream.AsyncWrite(NumberedReply(request, 0),
-                          asio::bind_executor(service->timers_,
-                                              [self = shared_from_this()](bool ok) {
-                                                ok ? self->ReadNext() : self->OnEnd();
-                                              }));
+        WriteReplies(request, 0);
       } else {
         if (request.action() == TestRequest::WAIT_FOR_CANCEL && !expect_cancel) {
           expect_cancel = true;
@@ -554,6 +560,16 @@ void TestServiceImpl::BidiCallback(ServerContext& context,
         }
         ReadNext();
       }
+    }
+    // Writes reply `index` of `request`'s replies, and the next from its completion; then reads.
+    void WriteReplies(const TestRequest& request, int index) {
+      stream.AsyncWrite(NumberedReply(request, index),
+                        asio::bind_executor(service->timers_, [self = shared_from_this(), request,
+                                                               index](bool ok) {
+                          if (!ok) return self->OnEnd();
+                          index + 1 < Replies(request) ? self->WriteReplies(request, index + 1)
+                                                       : self->ReadNext();
+                        }));
     }
     void OnEnd() {
       if (expect_cancel) {
