@@ -111,6 +111,15 @@ def main(jsonl_path, report_path):
                          % row["ratio_vs_grpc_sync"])
             if scenario == "tail" and not is_number(row.get("p99_fast_no_slow_ms")):
                 fail(where + ": no p99 without slow calls")
+            if scenario == "tail":
+                # Open loop at half the capacity measured first: offered is about that, and
+                # achieved (qps) is what the server answered inside the window.
+                capacity, offered = row.get("capacity_per_s"), row.get("offered_per_s")
+                if not (is_number(capacity) and is_number(offered) and capacity > 0):
+                    fail(where + ": capacity %r, offered %r" % (capacity, offered))
+                elif not 0.4 * capacity <= offered <= 0.6 * capacity:
+                    fail(where + ": offered %.0f/s is not half the capacity %.0f/s"
+                         % (offered, capacity))
 
     with open(report_path) as report:
         text = report.read()

@@ -36,9 +36,11 @@ struct Measurement {
   }
 };
 
+// One point: a fresh server process of `variant`, loaded with `mix`, closed-loop at
+// `concurrency` or, with a `rate`, open-loop at that many calls per second.
 Measurement Measure(const BenchOptions& options, const Scenario& scenario,
                     const std::string& variant, const std::vector<CallClass>& mix,
-                    int concurrency) {
+                    int concurrency, double rate = 0) {
   Measurement measurement;
   absl::StatusOr<std::unique_ptr<ServerProcess>> process = ServerProcess::Start(
       {options.server_binary, absl::StrCat("--serve=", variant),
@@ -73,6 +75,7 @@ Measurement Measure(const BenchOptions& options, const Scenario& scenario,
   }
   LoadSpec spec{.target = (*process)->address(),
                 .concurrency = concurrency,
+                .rate = rate,
                 .channels = options.channels,
                 .payload_bytes = options.payload_bytes.value_or(scenario.payload_bytes),
                 .warmup = options.warmup,
@@ -81,7 +84,7 @@ Measurement Measure(const BenchOptions& options, const Scenario& scenario,
                 .mix = mix};
   absl::StatusOr<LoadResult> load =
       load_override ? absl::StatusOr<LoadResult>(*std::move(load_override))
-                    : RunClosedLoop(spec, hooks);
+                    : RunLoad(spec, hooks);
 
   // VmHWM before the process goes: a zombie has no memory figures left.
   absl::StatusOr<ProcSample> last = ReadProcSample(pid);
@@ -122,8 +125,11 @@ void PrintProgress(int round, int rounds, const Scenario& scenario, int concurre
                  scenario.name.c_str(), concurrency, variant.c_str(), what, m.failure.c_str());
     return;
   }
+  // Tail scenarios ask about the fast calls.
+  const bool fast_only = scenario.tail && !m.load.classes.empty();
+  const LatencySummary& latency = fast_only ? m.load.classes.front().latency : m.load.latency;
   std::fprintf(stderr,
-               "[round %d/%d] %s c=%d %s%s: %.0f calls/s%s, p50 %.2f ms, p99 %.2f ms, "
+               "[round %d/%d] %s c=%d %s%s: %.0f calls/s%s, %sp50 %.2f ms, p99 %.2f ms, "
                "%.1f MiB, %d threads, %.2f CPU s, %llu errors\n",
                round, rounds, scenario.name.c_str(), concurrency, variant.c_str(), what,
                m.load.qps,
@@ -132,15 +138,25 @@ void PrintProgress(int round, int rounds, const Scenario& scenario, int concurre
                                      m.load.mib_per_s)
                          .c_str()
                    : "",
-               m.load.latency.p50_ms, m.load.latency.p99_ms, m.rss_mib, m.threads,
+               fast_only ? "fast " : "", latency.p50_ms, latency.p99_ms, m.rss_mib, m.threads,
                m.server_cpu_s, static_cast<unsigned long long>(m.load.errors));
 }
 
 // Measurements of one scenario at one concurrency: [variant][round].
 struct Cell {
   std::map<std::string, std::vector<Measurement>> with_mix;
-  std::map<std::string, std::vector<Measurement>> no_slow;  // tail scenarios only
+  // Tail scenarios only: each round's closed-loop capacity (fast calls), and the open loop at half
+  // that rate with no slow calls.
+  std::map<std::string, std::vector<Measurement>> capacity;
+  std::map<std::string, std::vector<Measurement>> no_slow;
 };
+
+// A point that could not run because the one it depends on failed.
+Measurement NotRun(std::string why) {
+  Measurement m;
+  m.failure = std::move(why);
+  return m;
+}
 
 }  // namespace
 
@@ -173,14 +189,29 @@ std::vector<Row> RunBench(const BenchOptions& options) {
       for (int concurrency : levels(scenario)) {
         Cell& cell = cells[s][concurrency];
         for (const std::string& variant : order) {
+          double rate = 0;
           if (scenario.tail) {
-            Measurement m = Measure(options, scenario, variant, {scenario.mix.front()}, concurrency);
+            const std::vector<CallClass> fast_only = {scenario.mix.front()};
+            Measurement capacity = Measure(options, scenario, variant, fast_only, concurrency);
             PrintProgress(round + 1, options.rounds, scenario, concurrency, variant,
-                          " (no slow calls)", m);
+                          " (capacity: closed loop, no slow calls)", capacity);
+            rate = capacity.ok() ? capacity.load.qps / 2 : 0;
+            cell.capacity[variant].push_back(std::move(capacity));
+            if (rate <= 0) {
+              cell.no_slow[variant].push_back(NotRun("its capacity was not measured"));
+              cell.with_mix[variant].push_back(NotRun("its capacity was not measured"));
+              continue;
+            }
+            Measurement m = Measure(options, scenario, variant, fast_only, concurrency, rate);
+            PrintProgress(round + 1, options.rounds, scenario, concurrency, variant,
+                          absl::StrFormat(" (open loop at %.0f/s, no slow calls)", rate).c_str(),
+                          m);
             cell.no_slow[variant].push_back(std::move(m));
           }
-          Measurement m = Measure(options, scenario, variant, scenario.mix, concurrency);
-          PrintProgress(round + 1, options.rounds, scenario, concurrency, variant, "", m);
+          Measurement m = Measure(options, scenario, variant, scenario.mix, concurrency, rate);
+          PrintProgress(round + 1, options.rounds, scenario, concurrency, variant,
+                        rate > 0 ? absl::StrFormat(" (open loop at %.0f/s)", rate).c_str() : "",
+                        m);
           cell.with_mix[variant].push_back(std::move(m));
         }
       }
@@ -208,7 +239,7 @@ std::vector<Row> RunBench(const BenchOptions& options) {
 
         const std::vector<Measurement>& measured = cell.with_mix[variant];
         std::vector<double> qps, msgs, mib, p50, p90, p99, cpu, cpu_per_call, client_cpu, ratios,
-            ratios_vs_sync, p99_slow, p99_no_slow, fast_in_flight;
+            ratios_vs_sync, p99_slow, p99_no_slow, capacity, offered;
         std::map<std::string, uint64_t> errors;
         for (size_t round = 0; round < measured.size(); ++round) {
           const Measurement& m = measured[round];
@@ -239,9 +270,11 @@ std::vector<Row> RunBench(const BenchOptions& options) {
 
           if (scenario.tail) {
             p99_slow.push_back(m.load.classes.back().latency.p99_ms);
-            const ClassResult& fast = m.load.classes.front();
-            fast_in_flight.push_back(fast.ok / absl::ToDoubleSeconds(m.load.window) *
-                                     fast.latency.mean_ms / 1000);
+            offered.push_back(m.load.offered_per_s);
+            const std::vector<Measurement>& capacities = cell.capacity[variant];
+            if (round < capacities.size() && capacities[round].ok()) {
+              capacity.push_back(capacities[round].load.qps);
+            }
             const std::vector<Measurement>& reference = cell.no_slow[variant];
             if (round < reference.size() && reference[round].ok() &&
                 reference[round].fast_p99_ms() > 0) {
@@ -269,6 +302,9 @@ std::vector<Row> RunBench(const BenchOptions& options) {
           }
         }
         if (scenario.tail) {
+          for (const Measurement& m : cell.capacity[variant]) {
+            if (!m.ok()) row.failures.push_back("capacity: " + m.failure);
+          }
           for (const Measurement& m : cell.no_slow[variant]) {
             if (!m.ok()) row.failures.push_back("no-slow reference: " + m.failure);
           }
@@ -292,7 +328,8 @@ std::vector<Row> RunBench(const BenchOptions& options) {
         }
         if (!p99_slow.empty()) row.p99_slow_ms = Median(p99_slow);
         if (!p99_no_slow.empty()) row.p99_fast_no_slow_ms = Median(p99_no_slow);
-        if (!fast_in_flight.empty()) row.fast_in_flight = Median(fast_in_flight);
+        if (!capacity.empty()) row.capacity_per_s = Median(capacity);
+        if (!offered.empty()) row.offered_per_s = Median(offered);
         rows.push_back(std::move(row));
       }
     }

@@ -134,6 +134,15 @@ class StreamReader final : public grpc::ClientReadReactor<BenchReply> {
   BenchReply message_;
 };
 
+// One call of an open loop, from its send to its end. Deletes itself when it ends.
+struct OpenCall {
+  LoadState* state = nullptr;
+  size_t call_class = 0;
+  int64_t intended_ns = 0;  // when the schedule said to send it
+  grpc::ClientContext context;
+  BenchReply reply;
+};
+
 // Restarts slots off the gRPC thread: after an error (with a back-off) and past the inline depth.
 class Restarter {
  public:
@@ -213,29 +222,35 @@ class LoadState {
       channels_.push_back(std::move(channel));
     }
     const std::string payload(spec_.payload_bytes, 'x');
+    for (const CallClass& call_class : spec_.mix) {
+      requests_.push_back(RequestFor(call_class, payload));
+    }
+    if (spec_.rate > 0) return absl::OkStatus();  // an open loop has no slots
     for (int i = 0; i < spec_.concurrency; ++i) {
       auto slot = std::make_unique<Slot>();
       slot->state = this;
       slot->stub = stubs_[i % stubs_.size()].get();
       slot->random.seed(i + 1);
-      for (const CallClass& call_class : spec_.mix) {
-        BenchRequest request;
-        request.set_payload(payload);
-        if (call_class.method == BenchMethod::kSleep) {
-          request.set_sleep_us(absl::ToInt64Microseconds(call_class.sleep));
-        }
-        if (call_class.method == BenchMethod::kStream) {
-          // The server sends the payload; the request need not carry one.
-          request.clear_payload();
-          request.set_stream_messages(call_class.stream_messages);
-          request.set_message_bytes(static_cast<int32_t>(spec_.payload_bytes));
-        }
-        slot->requests.push_back(std::move(request));
-      }
+      slot->requests = requests_;
       slot->stats.resize(spec_.mix.size());
       slots_.push_back(std::move(slot));
     }
     return absl::OkStatus();
+  }
+
+  BenchRequest RequestFor(const CallClass& call_class, const std::string& payload) const {
+    BenchRequest request;
+    request.set_payload(payload);
+    if (call_class.method == BenchMethod::kSleep) {
+      request.set_sleep_us(absl::ToInt64Microseconds(call_class.sleep));
+    }
+    if (call_class.method == BenchMethod::kStream) {
+      // The server sends the payload; the request need not carry one.
+      request.clear_payload();
+      request.set_stream_messages(call_class.stream_messages);
+      request.set_message_bytes(static_cast<int32_t>(spec_.payload_bytes));
+    }
+    return request;
   }
 
   const LoadSpec& spec() const { return spec_; }
@@ -262,7 +277,81 @@ class LoadState {
     for (auto& slot : slots_) slot->StartCall();
   }
 
-  void SlotDone() ABSL_LOCKS_EXCLUDED(mu_) {
+  // Open loop: starts the pacing thread, which sends calls from now on at spec.rate per second;
+  // the window opens `warmup` from now.
+  void StartOpenLoop() ABSL_LOCKS_EXCLUDED(mu_) {
+    const int64_t now = NowNs();
+    window_start_ns_ = now + absl::ToInt64Nanoseconds(spec_.warmup);
+    window_end_ns_ = window_start_ns_ + absl::ToInt64Nanoseconds(spec_.duration);
+    {
+      absl::MutexLock lock(&stats_mu_);
+      open_stats_.resize(spec_.mix.size());
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      active_ = 1;  // the pacer, until it has sent its last call
+    }
+    pacer_ = std::thread([this, now] { Pace(now); });
+  }
+
+  // The pacing thread: sends call i at start + i / rate, until the window closes. A sender that
+  // falls behind sends at once, without skipping: those calls' latencies include the lag.
+  void Pace(int64_t start_ns) ABSL_LOCKS_EXCLUDED(mu_, stats_mu_) {
+    const double period_ns = 1e9 / spec_.rate;
+    std::minstd_rand random(1);
+    for (uint64_t i = 0;; ++i) {
+      const int64_t intended = start_ns + static_cast<int64_t>(i * period_ns);
+      if (intended >= window_end_ns_) break;
+      SleepUntilNs(intended);
+      const bool counted = intended >= window_start_ns_;
+      if (counted) ++due_in_window_;
+      {
+        absl::MutexLock lock(&mu_);
+        if (active_ - 1 >= spec_.max_in_flight) {
+          if (counted) ++not_sent_;
+          continue;
+        }
+        ++active_;
+      }
+      auto* call = new OpenCall{.state = this, .call_class = PickClass(random),
+                                .intended_ns = intended};
+      call->context.set_deadline(std::chrono::system_clock::now() +
+                                 absl::ToChronoNanoseconds(spec_.call_timeout));
+      Bench::Stub* stub = stubs_[i % stubs_.size()].get();
+      auto on_done = [call](grpc::Status status) { call->state->OnOpenCallDone(call, status); };
+      if (spec_.mix[call->call_class].method == BenchMethod::kSleep) {
+        stub->async()->Sleep(&call->context, &requests_[call->call_class], &call->reply,
+                             std::move(on_done));
+      } else {
+        stub->async()->Echo(&call->context, &requests_[call->call_class], &call->reply,
+                            std::move(on_done));
+      }
+    }
+    ActivityDone();
+  }
+
+  // A gRPC thread, as an open-loop call ends. Its latency runs from its intended send time.
+  void OnOpenCallDone(OpenCall* call, const grpc::Status& status)
+      ABSL_LOCKS_EXCLUDED(mu_, stats_mu_) {
+    const int64_t now = NowNs();
+    {
+      absl::MutexLock lock(&stats_mu_);
+      Slot::ClassStats& stats = open_stats_[call->call_class];
+      if (call->intended_ns >= window_start_ns_ && call->intended_ns < window_end_ns_) {
+        if (status.ok()) {
+          stats.latencies_ns.push_back(now - call->intended_ns);
+        } else {
+          stats.errors[std::clamp(static_cast<int>(status.error_code()), 0, kStatusCodes - 1)]++;
+        }
+      }
+      if (status.ok() && now >= window_start_ns_ && now <= window_end_ns_) ++ok_ended_in_window_;
+    }
+    delete call;
+    ActivityDone();
+  }
+
+  // A slot's loop, the pacer or an open-loop call has stopped.
+  void ActivityDone() ABSL_LOCKS_EXCLUDED(mu_) {
     absl::MutexLock lock(&mu_);
     --active_;
   }
@@ -274,8 +363,14 @@ class LoadState {
     return mu_.AwaitWithTimeout(absl::Condition(&drained), timeout);
   }
 
-  // Merges the slots' statistics. Only after WaitDrained returned true.
-  LoadResult Collect() {
+  // Open loop: waits for the pacer to have sent its last call (it does so by the window's end).
+  void JoinPacer() {
+    if (pacer_.joinable()) pacer_.join();
+  }
+
+  // Merges the statistics of the slots or the open loop. Only after WaitDrained returned true.
+  LoadResult Collect() ABSL_LOCKS_EXCLUDED(stats_mu_) {
+    absl::MutexLock lock(&stats_mu_);
     LoadResult result;
     result.window = spec_.duration;
     std::vector<int64_t> all;
@@ -284,8 +379,11 @@ class LoadState {
       class_result.name = spec_.mix[c].name;
       std::vector<int64_t> latencies;
       std::array<uint64_t, kStatusCodes> errors{};
-      for (auto& slot : slots_) {
-        const Slot::ClassStats& stats = slot->stats[c];
+      std::vector<const Slot::ClassStats*> sources;
+      for (auto& slot : slots_) sources.push_back(&slot->stats[c]);
+      if (!open_stats_.empty()) sources.push_back(&open_stats_[c]);
+      for (const Slot::ClassStats* source : sources) {
+        const Slot::ClassStats& stats = *source;
         class_result.messages += stats.messages;
         latencies.insert(latencies.end(), stats.latencies_ns.begin(), stats.latencies_ns.end());
         for (int code = 0; code < kStatusCodes; ++code) errors[code] += stats.errors[code];
@@ -306,6 +404,16 @@ class LoadState {
     result.latency = Summarize(all);
     const double seconds = absl::ToDoubleSeconds(result.window);
     result.qps = result.ok / seconds;
+    if (spec_.rate > 0) {
+      // Achieved: OK calls that ended inside the window, whenever they were due.
+      result.qps = ok_ended_in_window_ / seconds;
+      result.offered_per_s = due_in_window_ / seconds;
+      result.not_sent = not_sent_;
+      if (not_sent_ > 0) {
+        result.errors_by_code["NOT_SENT"] += not_sent_;
+        result.errors += not_sent_;
+      }
+    }
     result.messages_per_s = result.messages / seconds;
     result.mib_per_s = result.messages_per_s * spec_.payload_bytes / (1024.0 * 1024.0);
     return result;
@@ -320,9 +428,20 @@ class LoadState {
   int64_t window_start_ns_ = 0;  // written by Start before any call, then only read
   int64_t window_end_ns_ = 0;
   Restarter restarter_;
+  std::vector<BenchRequest> requests_;  // one per call class
+
+  // Open loop. The pacer's counters are read after it has been joined.
+  std::thread pacer_;
+  uint64_t due_in_window_ = 0;
+  uint64_t not_sent_ = 0;
+  absl::Mutex stats_mu_;
+  std::vector<Slot::ClassStats> open_stats_ ABSL_GUARDED_BY(stats_mu_);
+  uint64_t ok_ended_in_window_ ABSL_GUARDED_BY(stats_mu_) = 0;
 
   absl::Mutex mu_;
-  int active_ ABSL_GUARDED_BY(mu_) = 0;  // slots whose loop has not stopped
+  // Closed loop: slots whose loop has not stopped. Open loop: the pacer until it has sent its
+  // last call, plus the calls in flight.
+  int active_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 void Slot::StartCall() {
@@ -367,7 +486,7 @@ void Slot::OnCallDone(const grpc::Status& status) {
     }
   }
   if (now >= state->window_end_ns()) {
-    state->SlotDone();
+    state->ActivityDone();
   } else if (!status.ok()) {
     state->restarter().Post(this, now + absl::ToInt64Nanoseconds(kErrorBackoff));
   } else if (inline_restarts >= kMaxInlineRestarts) {
@@ -410,7 +529,7 @@ absl::Status CheckLoopbackTarget(absl::string_view target) {
       "target '", target, "' is not on loopback; the bench only loads 127.0.0.1, localhost, [::1]"));
 }
 
-absl::StatusOr<LoadResult> RunClosedLoop(const LoadSpec& spec, const LoadHooks& hooks) {
+absl::StatusOr<LoadResult> RunLoad(const LoadSpec& spec, const LoadHooks& hooks) {
   if (absl::Status loopback = CheckLoopbackTarget(spec.target); !loopback.ok()) return loopback;
   if (spec.concurrency < 1 || spec.channels < 1) {
     return absl::InvalidArgumentError("concurrency and channels must be at least 1");
@@ -429,11 +548,17 @@ absl::StatusOr<LoadResult> RunClosedLoop(const LoadSpec& spec, const LoadHooks& 
     if (call_class.method == BenchMethod::kStream && call_class.stream_messages < 1) {
       return absl::InvalidArgumentError("a stream call class needs stream_messages >= 1");
     }
+    if (call_class.method == BenchMethod::kStream && spec.rate > 0) {
+      return absl::InvalidArgumentError("an open loop sends unary calls only");
+    }
+  }
+  if (spec.rate < 0 || (spec.rate > 0 && spec.max_in_flight < 1)) {
+    return absl::InvalidArgumentError("rate must be >= 0, and max_in_flight >= 1 with a rate");
   }
 
   auto state = std::make_unique<LoadState>(spec);
   if (absl::Status connected = state->Connect(); !connected.ok()) return connected;
-  state->Start();
+  spec.rate > 0 ? state->StartOpenLoop() : state->Start();
 
   SleepUntilNs(state->window_start_ns());
   const double cpu_start = CpuSecondsOfThisProcess();
@@ -442,7 +567,9 @@ absl::StatusOr<LoadResult> RunClosedLoop(const LoadSpec& spec, const LoadHooks& 
   if (hooks.window_end) hooks.window_end();
   const double cpu_end = CpuSecondsOfThisProcess();
 
-  if (!state->WaitDrained(spec.call_timeout + kDrainSlack)) {
+  const bool drained = state->WaitDrained(spec.call_timeout + kDrainSlack);
+  state->JoinPacer();
+  if (!drained) {
     // Calls still point into `state`: leak it rather than free it under them.
     LoadResult result;
     result.window = spec.duration;

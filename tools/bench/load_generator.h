@@ -1,19 +1,28 @@
-// A closed-loop load generator on gRPC's callback API, for the bench service (bench.proto).
+// A load generator on gRPC's callback API, for the bench service (bench.proto), in two modes:
 //
-// `concurrency` calls are always in flight: each call that ends starts the next one at once, from
-// the gRPC thread that ended it, until the measurement window closes. Calls are spread over
-// `channels` channels, each with a TCP connection of its own. Each call picks its method from
-// `mix` at random, by share, so one run can mix fast and slow calls and report them apart.
+//   - Closed loop (rate == 0): `concurrency` calls are always in flight: each call that ends
+//     starts the next one at once, from the gRPC thread that ended it, until the measurement
+//     window closes. It finds a server's capacity; its latencies describe a client that waits.
+//   - Open loop (rate > 0): calls are sent on a fixed schedule, `rate` per second, whatever
+//     happens to the calls already sent, and each call's latency runs from its intended send
+//     time, so a server (or a sender) that falls behind shows in the latencies instead of slowing
+//     the load down ("coordinated omission"). It is how a server's tail under a given load is
+//     measured. The calls whose intended time falls in the window are the ones counted.
+//
+// Calls are spread over `channels` channels, each with a TCP connection of its own. Each call
+// picks its method from `mix` at random, by share, so one run can mix fast and slow calls and
+// report them apart.
 //
 // Only loopback targets are accepted: client and server share the machine the numbers describe,
 // and this tool is not for loading anybody else's server.
 //
-// Time is bounded: RunClosedLoop returns within warmup + duration + call_timeout + a few seconds.
+// Time is bounded: RunLoad returns within warmup + duration + call_timeout + a few seconds.
 // Every call carries a deadline (call_timeout); calls still in flight after that are abandoned and
 // the result says so (drained == false).
 //
-// Threads: RunClosedLoop blocks the calling thread; the hooks run on it. Calls run on gRPC's
-// threads. Several RunClosedLoop may run at once; they share nothing.
+// Threads: RunLoad blocks the calling thread; the hooks run on it. Calls run on gRPC's threads;
+// an open loop sends from a pacing thread of its own. Several RunLoad may run at once; they share
+// nothing.
 #ifndef TANDEM_TOOLS_BENCH_LOAD_GENERATOR_H_
 #define TANDEM_TOOLS_BENCH_LOAD_GENERATOR_H_
 
@@ -44,7 +53,11 @@ struct CallClass {
 
 struct LoadSpec {
   std::string target;  // host:port on loopback (127.0.0.1, localhost or [::1])
-  int concurrency = 1;
+  int concurrency = 1;  // closed loop: calls in flight
+  // Open loop: calls sent per second (0: closed loop). At most max_in_flight calls are in flight;
+  // a call due when that many are is not sent, and counted in LoadResult::not_sent.
+  double rate = 0;
+  int max_in_flight = 100000;
   int channels = 1;
   size_t payload_bytes = 64;
   absl::Duration warmup = absl::Seconds(1);  // calls run, but are not counted
@@ -87,6 +100,10 @@ struct LoadResult {
   std::vector<ClassResult> classes;  // parallels LoadSpec::mix
   double client_cpu_s = 0;           // this process's CPU time inside the window
   bool drained = true;               // false if calls were still in flight when it gave up
+  // Open loop: calls due inside the window, per second (the load offered; qps is the load
+  // achieved), and calls not sent because max_in_flight were in flight.
+  double offered_per_s = 0;
+  uint64_t not_sent = 0;
 };
 
 // Run on the calling thread when the measurement window opens and closes, e.g. to sample the
@@ -96,9 +113,10 @@ struct LoadHooks {
   std::function<void()> window_end;
 };
 
-// Runs the load. Fails without load if the spec is invalid, the target is not loopback, or a
-// channel cannot connect within 10 seconds.
-absl::StatusOr<LoadResult> RunClosedLoop(const LoadSpec& spec, const LoadHooks& hooks = {});
+// Runs the load, closed or open loop as `spec.rate` says. Fails without load if the spec is
+// invalid (an open loop takes no streaming calls), the target is not loopback, or a channel
+// cannot connect within 10 seconds.
+absl::StatusOr<LoadResult> RunLoad(const LoadSpec& spec, const LoadHooks& hooks = {});
 
 // OK if `target` ("host:port") names a loopback address.
 absl::Status CheckLoopbackTarget(absl::string_view target);

@@ -12,7 +12,8 @@
 //       and runs until SIGTERM/SIGINT, or until process PID (its parent) is gone.
 //   bench --load --target=127.0.0.1:PORT [--method=echo|sleep|stream] [--sleep=10ms]
 //         [--stream-messages=1000]
-//         [--slow-share=0.01 --slow-sleep=100ms] [--concurrency=64] [--channels=2]
+//         [--slow-share=0.01 --slow-sleep=100ms] [--concurrency=64 | --rate=CALLS_PER_S]
+//         [--channels=2]
 //         [--payload=64] [--warmup=1s] [--duration=5s] [--call-timeout=10s] [--json]
 //       The load generator alone, against any bench server on loopback.
 //   bench --list
@@ -172,7 +173,7 @@ std::string LatencyText(const LatencySummary& latency) {
 int Load(const Flags& flags) {
   if (absl::Status s = flags.CheckOnly({"load", "target", "method", "sleep", "stream-messages",
                                         "slow-share",
-                                        "slow-sleep", "concurrency", "channels", "payload",
+                                        "slow-sleep", "concurrency", "rate", "channels", "payload",
                                         "warmup", "duration", "call-timeout", "json"});
       !s.ok()) {
     return Fail(s);
@@ -185,7 +186,8 @@ int Load(const Flags& flags) {
   double slow_share = 0;
   absl::Duration slow_sleep = absl::Milliseconds(100);
   for (absl::Status s :
-       {flags.Int("concurrency", &spec.concurrency), flags.Int("channels", &spec.channels),
+       {flags.Int("concurrency", &spec.concurrency), flags.Double("rate", &spec.rate),
+        flags.Int("channels", &spec.channels),
         flags.Int("payload", &payload), flags.Duration("warmup", &spec.warmup),
         flags.Duration("duration", &spec.duration),
         flags.Duration("call-timeout", &spec.call_timeout), flags.Duration("sleep", &sleep),
@@ -214,7 +216,7 @@ int Load(const Flags& flags) {
         .name = "slow", .method = BenchMethod::kSleep, .sleep = slow_sleep, .share = slow_share});
   }
 
-  absl::StatusOr<LoadResult> result = RunClosedLoop(spec);
+  absl::StatusOr<LoadResult> result = RunLoad(spec);
   if (!result.ok()) return Fail(result.status());
   if (flags.Has("json")) {
     std::vector<std::string> classes;
@@ -229,18 +231,23 @@ int Load(const Flags& flags) {
       errors.push_back(absl::StrFormat("\"%s\":%d", code, count));
     }
     absl::PrintF(
-        "{\"target\":\"%s\",\"concurrency\":%d,\"qps\":%.6g,\"msgs_per_s\":%.6g,"
+        "{\"target\":\"%s\",\"concurrency\":%d,\"rate\":%.6g,\"offered_per_s\":%.6g,"
+        "\"qps\":%.6g,\"msgs_per_s\":%.6g,"
         "\"mib_per_s\":%.6g,\"p50_ms\":%.6g,\"p90_ms\":%.6g,"
         "\"p99_ms\":%.6g,\"max_ms\":%.6g,\"errors\":%d,\"errors_by_code\":{%s},"
         "\"drained\":%s,\"classes\":[%s]}\n",
-        spec.target, spec.concurrency, result->qps, result->messages_per_s, result->mib_per_s,
+        spec.target, spec.concurrency, spec.rate, result->offered_per_s, result->qps,
+        result->messages_per_s, result->mib_per_s,
         result->latency.p50_ms,
         result->latency.p90_ms, result->latency.p99_ms, result->latency.max_ms, result->errors,
         absl::StrJoin(errors, ","), result->drained ? "true" : "false",
         absl::StrJoin(classes, ","));
   } else {
-    std::printf("%s c=%d: %.0f calls/s  %s  errors %llu\n", spec.target.c_str(),
-                spec.concurrency, result->qps, LatencyText(result->latency).c_str(),
+    const std::string load =
+        spec.rate > 0 ? absl::StrFormat("open loop, %.0f calls/s offered", result->offered_per_s)
+                      : absl::StrCat("c=", spec.concurrency);
+    std::printf("%s %s: %.0f calls/s  %s  errors %llu\n", spec.target.c_str(), load.c_str(),
+                result->qps, LatencyText(result->latency).c_str(),
                 static_cast<unsigned long long>(result->errors));
     if (result->messages > 0) {
       std::printf("  streamed %.0f messages/s, %.1f MiB/s\n", result->messages_per_s,

@@ -70,10 +70,16 @@ std::vector<Column> ColumnsFor(const Scenario& scenario) {
     columns.push_back({"p99 slow ms", [](const Row& r) {
                          return r.p99_slow_ms ? Ms(*r.p99_slow_ms) : "-";
                        }});
-    columns.push_back({"fast in flight", [](const Row& r) {
-                         return r.fast_in_flight ? absl::StrFormat("%.0f", *r.fast_in_flight)
-                                                 : std::string("-");
-                       }});
+    // Before calls/s, which is then the rate achieved.
+    columns.insert(columns.begin() + 2,
+                   {{"capacity/s", [](const Row& r) {
+                       return r.capacity_per_s ? absl::StrFormat("%.0f", *r.capacity_per_s)
+                                               : std::string("-");
+                     }},
+                    {"offered/s", [](const Row& r) {
+                       return r.offered_per_s ? absl::StrFormat("%.0f", *r.offered_per_s)
+                                              : std::string("-");
+                     }}});
   }
   columns.push_back(
       {"CPU s", [](const Row& r) { return absl::StrFormat("%.2f", r.server_cpu_s); }});
@@ -235,7 +241,8 @@ std::string FormatJson(const Row& row) {
     fields.push_back(absl::StrCat("\"slow_share\":", JsonNumber(row.slow_share)));
     fields.push_back(absl::StrCat("\"p99_fast_no_slow_ms\":", JsonNumber(row.p99_fast_no_slow_ms)));
     fields.push_back(absl::StrCat("\"p99_slow_ms\":", JsonNumber(row.p99_slow_ms)));
-    fields.push_back(absl::StrCat("\"fast_in_flight\":", JsonNumber(row.fast_in_flight)));
+    fields.push_back(absl::StrCat("\"capacity_per_s\":", JsonNumber(row.capacity_per_s)));
+    fields.push_back(absl::StrCat("\"offered_per_s\":", JsonNumber(row.offered_per_s)));
   }
   std::vector<std::string> failures;
   for (const std::string& failure : row.failures) failures.push_back(JsonString(failure));
@@ -310,11 +317,11 @@ std::string FormatMarkdown(const RunInfo& info, const std::vector<Scenario>& sce
     if (scenario.tail) {
       absl::StrAppend(
           &out,
-          " Latency columns are of the fast calls; `p99 slow` is of the 100 ms calls. `fast in "
-          "flight` is the mean number of fast calls in flight (their rate × mean latency): in a "
-          "closed loop, slow calls hold client slots, so with slow calls fewer fast calls compete "
-          "than the concurrency says, and a server that queues slow calls longer leaves its fast "
-          "calls less company. Read the ratio next to calls/s and this column.");
+          " Open loop: `capacity/s` is the variant's own closed-loop rate of fast calls at this "
+          "concurrency, measured first in each round; calls are then sent at a fixed rate of half "
+          "that (`offered/s`) whatever the server does, and `calls/s` is the rate achieved. "
+          "Latency runs from each call's intended send time, so a server that falls behind shows "
+          "in it. Latency columns are of the fast calls; `p99 slow` is of the 100 ms calls.");
     }
     absl::StrAppend(&out, "\n\n");
     const std::vector<Column> columns = ColumnsFor(scenario);

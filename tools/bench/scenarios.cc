@@ -1,5 +1,6 @@
 #include "tools/bench/scenarios.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -111,20 +112,34 @@ std::vector<TargetCheck> CheckTargets(const std::vector<Row>& rows) {
   std::vector<TargetCheck> checks;
   const std::string not_run = "not measured in this run";
 
-  // unary, c=64.
-  const std::pair<const char*, double> unary_targets[] = {{"tandem-coroutine", 0.95},
-                                                          {"tandem-callback", 0.95},
-                                                          {"tandem-blocking-threads", 0.85},
-                                                          {"tandem-blocking-fibers", 0.85}};
+  // unary, at c=1, 64 and 256: calls/s, and at c=1 the tail too.
+  const std::pair<const char*, double> unary_targets[] = {{"tandem-callback", 0.95},
+                                                          {"tandem-coroutine", 0.90},
+                                                          {"tandem-blocking-threads", 0.90},
+                                                          {"tandem-blocking-fibers", 0.90}};
+  for (int concurrency : {1, 64, 256}) {
+    for (const auto& [variant, minimum] : unary_targets) {
+      std::string target = absl::StrFormat("unary c=%d: %s >= %.2fx grpc-callback calls/s",
+                                           concurrency, variant, minimum);
+      const Row* row = Find(rows, "unary", variant, concurrency);
+      if (row == nullptr || !row->ratio_vs_baseline) {
+        checks.push_back(NotMeasured(std::move(target), not_run));
+      } else {
+        checks.push_back(Compare(std::move(target), *row->ratio_vs_baseline,
+                                 *row->ratio_vs_baseline >= minimum, "%.2fx"));
+      }
+    }
+  }
+  const Row* callback_c1 = Find(rows, "unary", "grpc-callback", 1);
   for (const auto& [variant, minimum] : unary_targets) {
     std::string target =
-        absl::StrFormat("unary c=64: %s >= %.2fx grpc-callback calls/s", variant, minimum);
-    const Row* row = Find(rows, "unary", variant, 64);
-    if (row == nullptr || !row->ratio_vs_baseline) {
+        absl::StrFormat("unary c=1: %s p99 <= 1.5x grpc-callback's p99", variant);
+    const Row* row = Find(rows, "unary", variant, 1);
+    if (row == nullptr || callback_c1 == nullptr || callback_c1->p99_ms <= 0) {
       checks.push_back(NotMeasured(std::move(target), not_run));
     } else {
-      checks.push_back(Compare(std::move(target), *row->ratio_vs_baseline,
-                               *row->ratio_vs_baseline >= minimum, "%.2fx"));
+      const double ratio = row->p99_ms / callback_c1->p99_ms;
+      checks.push_back(Compare(std::move(target), ratio, ratio <= 1.5, "%.2fx"));
     }
   }
 
@@ -179,25 +194,36 @@ std::vector<TargetCheck> CheckTargets(const std::vector<Row>& rows) {
     }
   }
 
-  // stream, at every concurrency measured.
+  // stream, at every concurrency measured: at least grpc-callback's rate, and the aim of 0.9x
+  // the faster of grpc-callback and grpc-sync.
   for (const char* variant : {"tandem-callback", "tandem-coroutine", "tandem-blocking-threads",
                               "tandem-blocking-fibers"}) {
     bool any = false;
     for (const Row& row : rows) {
       if (row.scenario != "stream" || row.variant != variant) continue;
       any = true;
-      std::string target = absl::StrFormat("stream c=%d: %s >= 0.90x grpc-callback messages/s",
+      const bool measured = row.available && row.rounds > 0 && row.ratio_vs_baseline;
+      std::string target = absl::StrFormat("stream c=%d: %s >= 1.00x grpc-callback messages/s",
                                            row.concurrency, variant);
-      if (!row.available || row.rounds == 0 || !row.ratio_vs_baseline) {
+      if (!measured) {
         checks.push_back(NotMeasured(std::move(target), not_run));
       } else {
         checks.push_back(Compare(std::move(target), *row.ratio_vs_baseline,
-                                 *row.ratio_vs_baseline >= 0.9, "%.2fx"));
+                                 *row.ratio_vs_baseline >= 1.0, "%.2fx"));
+      }
+      std::string aim = absl::StrFormat(
+          "stream c=%d: %s >= 0.90x the faster of grpc-callback and grpc-sync (aim)",
+          row.concurrency, variant);
+      if (!measured || !row.ratio_vs_grpc_sync) {
+        checks.push_back(NotMeasured(std::move(aim), not_run));
+      } else {
+        const double ratio = std::min(*row.ratio_vs_baseline, *row.ratio_vs_grpc_sync);
+        checks.push_back(Compare(std::move(aim), ratio, ratio >= 0.9, "%.2fx"));
       }
     }
     if (!any) {
       checks.push_back(NotMeasured(
-          absl::StrFormat("stream: %s >= 0.90x grpc-callback messages/s", variant), not_run));
+          absl::StrFormat("stream: %s >= 1.00x grpc-callback messages/s", variant), not_run));
     }
   }
 
@@ -217,7 +243,7 @@ std::vector<TargetCheck> CheckTargets(const std::vector<Row>& rows) {
   // tail.
   {
     std::string target =
-        "tail: fast-call p99 with the slow method on its own executor "
+        "tail (open loop): fast-call p99 with the slow method on its own executor "
         "(tandem-blocking-threads-own-executor) <= 2x its p99 with no slow calls";
     const Row* row = Find(rows, "tail", "tandem-blocking-threads-own-executor", 256);
     if (row == nullptr || !row->ratio_vs_baseline) {

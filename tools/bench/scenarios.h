@@ -3,9 +3,12 @@
 //
 //   unary           64-byte echo at concurrency 1, 64 and 256; baseline grpc-callback.
 //   blocking-sleep  the handler waits 10 ms, concurrency 1024; baseline grpc-sync.
-//   tail            99% fast echoes and 1% calls that take 100 ms, concurrency 256. Every variant
-//                   is also run with no slow calls at all, and is its own baseline: the ratio is
-//                   the p99 of its fast calls with slow calls ÷ without (lower is better).
+//   tail            99% fast echoes and 1% calls that take 100 ms, sent open-loop at a fixed
+//                   rate: half the variant's own capacity, measured first in a closed loop of
+//                   fast calls at concurrency 256. Latency runs from each call's intended send
+//                   time. Every variant is also run at that rate with no slow calls at all, and
+//                   is its own baseline: the ratio is the p99 of its fast calls with slow calls
+//                   ÷ without (lower is better).
 //   stream          server streaming of 1 KiB messages, 1000 per call, at concurrency 1 and 16;
 //                   baseline grpc-callback, ratios of messages/s (and, beside, to grpc-sync).
 //   idle            no calls at all: the server's CPU over the window, as a share of one core.
@@ -74,14 +77,14 @@ struct Row {
   double slow_share = 0;
   std::optional<double> p99_fast_no_slow_ms;
   std::optional<double> p99_slow_ms;
-  // The mean number of fast calls in flight (Little's law: their rate × mean latency). In a closed
-  // loop, slow calls hold client slots, so with slow calls fewer fast calls are in flight than
-  // the concurrency: read the ratio with this in view.
-  std::optional<double> fast_in_flight;
+  // Medians over rounds: the variant's capacity (closed loop, fast calls only, calls/s) and the
+  // rate offered to it open-loop (half of that); qps is then the rate achieved.
+  std::optional<double> capacity_per_s;
+  std::optional<double> offered_per_s;
   std::vector<std::string> failures;  // why a round could not measure it
 };
 
-// A target of issue 5, checked against the rows of one run.
+// A target of issues 5 and 9, checked against the rows of one run.
 struct TargetCheck {
   enum class Result { kMet, kMissed, kNotMeasured };
   std::string target;    // e.g. "unary c=64: tandem-coroutine >= 0.95x grpc-callback"
