@@ -2,10 +2,11 @@
 // ClientReaderWriter (bidirectional), returned by the generated client's streaming methods.
 //
 // The call starts when the generated method returns the handle. Each operation comes in the
-// three forms of the server side (server/stream.h): Read/Write/Finish wait on the calling thread
-// (never call them on a gRPC thread or a coroutine loop); CoRead/CoWrite/CoFinish are awaited
-// and resume on the coroutine's executor; AsyncRead/AsyncWrite/AsyncFinish take an Asio
-// completion token (a plain callback runs on a gRPC thread and must not block).
+// three forms the server's handles have too (executors/message_stream.h): Read/Write/Finish
+// wait on the calling thread (never call them on a gRPC thread or a coroutine loop);
+// CoRead/CoWrite/CoFinish are awaited and resume on the coroutine's executor;
+// AsyncRead/AsyncWrite/AsyncFinish take an Asio completion token (a plain callback runs on a
+// gRPC thread and must not block).
 //
 // Protocol: read until a read reports the end (false / nullopt), then Finish for the status.
 // Start no read or write once Finish has been called.
@@ -34,6 +35,7 @@
 #include "client/call_options.h"
 #include "client/status.h"
 #include "executors/completion.h"
+#include "executors/message_stream.h"
 #include "executors/task.h"
 #include "executors/wait_for_completion.h"
 #include "grpcpp/client_context.h"
@@ -60,24 +62,10 @@ class ClientCallBase {
   ~ClientCallBase() = default;
 };
 
-template <class Response>
-class ClientReadEnd {
- public:
-  // `done` gets the next response, or nullopt at the end. Never blocks. One read at a time.
-  using ReadDone = absl::AnyInvocable<void(std::optional<Response>) &&>;
-  virtual void PostRead(ReadDone done) = 0;
-
- protected:
-  ~ClientReadEnd() = default;
-};
-
+// The writing end of a client stream: a write is accepted (true) once gRPC has taken the message.
 template <class Request>
-class ClientWriteEnd {
+class ClientWriteEnd : public MessageSink<Request> {
  public:
-  // `done` gets true once gRPC has taken the message, false if the stream is closed. Never
-  // blocks. One write at a time.
-  using WriteDone = absl::AnyInvocable<void(bool) &&>;
-  virtual void PostWrite(Request message, WriteDone done) = 0;
   // Half-closes after the write in flight, if any. Never blocks.
   virtual void PostWritesDone() = 0;
 
@@ -98,13 +86,13 @@ class ClientStreamCall final
                              grpc::ClientWriteReactor<Request>,
                              grpc::ClientBidiReactor<Request, Response>>>,
       public ClientCallBase,
-      public ClientReadEnd<Response>,
+      public MessageSource<Response>,
       public ClientWriteEnd<Request> {
  public:
   static constexpr bool kReads = kKind != ClientStreamKind::kClientStreaming;
   static constexpr bool kWrites = kKind != ClientStreamKind::kServerStreaming;
-  using ReadDone = typename ClientReadEnd<Response>::ReadDone;
-  using OpDone = typename ClientWriteEnd<Request>::WriteDone;
+  using ReadDone = typename MessageSource<Response>::ReadDone;
+  using OpDone = typename MessageSink<Request>::WriteDone;
 
   explicit ClientStreamCall(const CallOptions& options)
       : context_(std::make_shared<grpc::ClientContext>()) {
@@ -360,71 +348,17 @@ class ClientStreamEnd {
   client_internal::ClientCallHandle call_;
 };
 
-// Reading responses: ClientReader and ClientReaderWriter.
-template <class Response>
-class ClientStreamReading {
- public:
-  // Waits for the next response; false at the end of the stream.
-  bool Read(Response* response) {
-    std::optional<Response> next =
-        WaitForCompletion<std::optional<Response>>(
-            [this](auto done) { reads_->PostRead(std::move(done)); });
-    if (!next.has_value()) return false;
-    *response = std::move(*next);
-    return true;
-  }
-
-  // Completes with std::optional<Response>: the next response, or nullopt at the end.
-  template <class CompletionToken>
-  auto AsyncRead(CompletionToken&& token) {
-    return asio::async_initiate<CompletionToken, void(std::optional<Response>)>(
-        [this](auto handler) {
-          reads_->PostRead([handler = std::move(handler)](std::optional<Response> next) mutable {
-            CompleteOnItsExecutor(std::move(handler), std::move(next));
-          });
-        },
-        token);
-  }
-
-  Task<std::optional<Response>> CoRead() { return AsyncRead(asio::use_awaitable); }
-
- protected:
-  explicit ClientStreamReading(client_internal::ClientReadEnd<Response>* reads) : reads_(reads) {}
-
- private:
-  client_internal::ClientReadEnd<Response>* reads_;
-};
-
-// Writing requests: ClientWriter and ClientReaderWriter.
+// Writing requests (ClientWriter and ClientReaderWriter): Write, CoWrite and AsyncWrite, done
+// once gRPC has taken the request, and WritesDone.
 template <class Request>
-class ClientStreamWriting {
+class ClientStreamWriting : public StreamWrites<Request> {
  public:
-  // Waits until gRPC has taken `request`; false if the stream is closed.
-  bool Write(Request request) {
-    return WaitForCompletion<bool>(
-        [&](auto done) { writes_->PostWrite(std::move(request), std::move(done)); });
-  }
-
-  // Completes with bool, as Write returns.
-  template <class CompletionToken>
-  auto AsyncWrite(Request request, CompletionToken&& token) {
-    return asio::async_initiate<CompletionToken, void(bool)>(
-        [this](auto handler, Request request) {
-          writes_->PostWrite(std::move(request), [handler = std::move(handler)](bool ok) mutable {
-            CompleteOnItsExecutor(std::move(handler), ok);
-          });
-        },
-        token, std::move(request));
-  }
-
-  Task<bool> CoWrite(Request request) { return AsyncWrite(std::move(request), asio::use_awaitable); }
-
   // Tells the server no more requests will come (after the write in flight). Never blocks.
   void WritesDone() { writes_->PostWritesDone(); }
 
  protected:
   explicit ClientStreamWriting(client_internal::ClientWriteEnd<Request>* writes)
-      : writes_(writes) {}
+      : StreamWrites<Request>(writes), writes_(writes) {}
 
  private:
   client_internal::ClientWriteEnd<Request>* writes_;
@@ -432,10 +366,10 @@ class ClientStreamWriting {
 
 // A server-streaming call: read the responses, then Finish.
 template <class Response>
-class ClientReader : public ClientStreamEnd, public ClientStreamReading<Response> {
+class ClientReader : public ClientStreamEnd, public StreamReads<Response> {
  public:
   template <class Call>
-  explicit ClientReader(Call* call) : ClientStreamEnd(call), ClientStreamReading<Response>(call) {}
+  explicit ClientReader(Call* call) : ClientStreamEnd(call), StreamReads<Response>(call) {}
 };
 
 // A client-streaming call: write the requests, then Finish for the single response (Finish
@@ -479,12 +413,12 @@ class ClientWriter : public ClientStreamEnd, public ClientStreamWriting<Request>
 // A bidirectional call: reads and writes may overlap; WritesDone, read to the end, Finish.
 template <class Request, class Response>
 class ClientReaderWriter : public ClientStreamEnd,
-                           public ClientStreamReading<Response>,
+                           public StreamReads<Response>,
                            public ClientStreamWriting<Request> {
  public:
   template <class Call>
   explicit ClientReaderWriter(Call* call)
-      : ClientStreamEnd(call), ClientStreamReading<Response>(call), ClientStreamWriting<Request>(call) {}
+      : ClientStreamEnd(call), StreamReads<Response>(call), ClientStreamWriting<Request>(call) {}
 };
 
 }  // namespace tandem

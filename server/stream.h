@@ -4,7 +4,8 @@
 //   client streaming:  (ServerContext&, ServerReader<Req> reader, Resp* response)
 //   bidirectional:     (ServerContext&, ServerReaderWriter<Req, Resp> stream)
 //
-// The same handles serve every handler style; each operation comes in three forms:
+// The same handles serve every handler style; each operation comes in the three forms of
+// executors/message_stream.h, shared with the client's stream handles:
 //   - Read / Write wait for the result, parking the executor thread (never a gRPC thread): for
 //     blocking handlers.
 //   - CoRead / CoWrite are awaited: `co_await writer.CoWrite(reply)`. The coroutine resumes on
@@ -28,51 +29,21 @@
 #ifndef TANDEM_SERVER_STREAM_H_
 #define TANDEM_SERVER_STREAM_H_
 
-#include <optional>
 #include <utility>
 
-#include "asio/async_result.hpp"
-#include "asio/use_awaitable.hpp"
-#include "executors/completion.h"
-#include "executors/task.h"
-#include "executors/wait_for_completion.h"
+#include "executors/message_stream.h"
 #include "grpcpp/support/status.h"
 #include "server/internal/server_call.h"
-#include "server/internal/stream_call.h"
 #include "server/server_context.h"
 
 namespace tandem {
 
-// The requests of a client-streaming or bidirectional call.
+// The requests of a client-streaming or bidirectional call: Read, CoRead, AsyncRead.
 template <class Request>
-class ServerReader {
+class ServerReader : public StreamReads<Request> {
  public:
-  ServerReader(server_internal::ServerCall* call, server_internal::StreamReadEnd<Request>* reads)
-      : call_(call), reads_(reads) {}
-
-  // Waits for the next request; false once the stream has ended. Blocking handlers only.
-  bool Read(Request* request) {
-    std::optional<Request> next = WaitForCompletion<std::optional<Request>>(
-        [this](auto done) { reads_->PostRead(std::move(done)); });
-    if (!next.has_value()) return false;
-    *request = std::move(*next);
-    return true;
-  }
-
-  // Completes with std::optional<Request>: the next request, or nullopt at the end.
-  template <class CompletionToken>
-  auto AsyncRead(CompletionToken&& token) {
-    return asio::async_initiate<CompletionToken, void(std::optional<Request>)>(
-        [this](auto handler) {
-          reads_->PostRead([handler = std::move(handler)](std::optional<Request> next) mutable {
-            CompleteOnItsExecutor(std::move(handler), std::move(next));
-          });
-        },
-        token);
-  }
-
-  // `std::optional<Request> next = co_await reader.CoRead();`
-  Task<std::optional<Request>> CoRead() { return AsyncRead(asio::use_awaitable); }
+  ServerReader(server_internal::ServerCall* call, MessageSource<Request>* requests)
+      : StreamReads<Request>(requests), call_(call) {}
 
   ServerContext& context() const { return call_.get()->context(); }
   bool IsCancelled() const { return context().IsCancelled(); }
@@ -82,42 +53,15 @@ class ServerReader {
 
  private:
   server_internal::CallHandle call_;
-  server_internal::StreamReadEnd<Request>* reads_;
 };
 
-// The responses of a server-streaming or bidirectional call.
+// The responses of a server-streaming or bidirectional call: Write, CoWrite, AsyncWrite. A
+// write is done (true) once the response is in the call's bounded write queue.
 template <class Response>
-class ServerWriter {
+class ServerWriter : public StreamWrites<Response> {
  public:
-  ServerWriter(server_internal::ServerCall* call,
-               server_internal::StreamWriteEnd<Response>* writes)
-      : call_(call), writes_(writes) {}
-
-  // Waits until `response` is queued (there is room); false if the stream can no longer be
-  // written. Blocking handlers only.
-  bool Write(Response response) {
-    return WaitForCompletion<bool>([&](auto done) {
-      writes_->PostWrite(std::move(response), std::move(done));
-    });
-  }
-
-  // Completes with bool, as Write returns.
-  template <class CompletionToken>
-  auto AsyncWrite(Response response, CompletionToken&& token) {
-    return asio::async_initiate<CompletionToken, void(bool)>(
-        [this](auto handler, Response response) {
-          writes_->PostWrite(std::move(response),
-                             [handler = std::move(handler)](bool queued) mutable {
-                               CompleteOnItsExecutor(std::move(handler), queued);
-                             });
-        },
-        token, std::move(response));
-  }
-
-  // `if (!co_await writer.CoWrite(reply)) co_return ...;`
-  Task<bool> CoWrite(Response response) {
-    return AsyncWrite(std::move(response), asio::use_awaitable);
-  }
+  ServerWriter(server_internal::ServerCall* call, MessageSink<Response>* responses)
+      : StreamWrites<Response>(responses), call_(call) {}
 
   ServerContext& context() const { return call_.get()->context(); }
   bool IsCancelled() const { return context().IsCancelled(); }
@@ -128,7 +72,6 @@ class ServerWriter {
 
  private:
   server_internal::CallHandle call_;
-  server_internal::StreamWriteEnd<Response>* writes_;
 };
 
 // Both directions of a bidirectional call.

@@ -39,6 +39,7 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "grpcpp/support/status.h"
+#include "executors/message_stream.h"
 #include "server/internal/wire_message.h"
 #include "server/internal/method_binding.h"
 #include "server/internal/server_call.h"
@@ -48,47 +49,18 @@ namespace tandem::server_internal {
 
 enum class StreamKind { kServerStreaming, kClientStreaming, kBidi };
 
-// The reading end: the requests of client and bidirectional streaming.
-template <class Request>
-class StreamReadEnd {
- public:
-  // Gets the next request, or nullopt once the stream has ended (the client half-closed, the
-  // call was cancelled or finished). Runs on a gRPC thread, or at once on this one: it must
-  // only post or notify.
-  using ReadDone = absl::AnyInvocable<void(std::optional<Request>) &&>;
-
-  // Asks for the next request. One read at a time; a second concurrent read gets nullopt.
-  virtual void PostRead(ReadDone done) = 0;
-
- protected:
-  ~StreamReadEnd() = default;
-};
-
-// The writing end: the responses of server and bidirectional streaming.
-template <class Response>
-class StreamWriteEnd {
- public:
-  // Gets true once the message is in the call's write queue, false if the stream can no longer
-  // be written (cancelled, failed or finishing). Runs on a gRPC thread, or at once on this one:
-  // it must only post or notify.
-  using WriteQueued = absl::AnyInvocable<void(bool) &&>;
-
-  // Queues `message`; `queued` runs when there was room for it.
-  virtual void PostWrite(Response message, WriteQueued queued) = 0;
-
- protected:
-  ~StreamWriteEnd() = default;
-};
-
+// The message ends the handles see (executors/message_stream.h): a read gets the next request;
+// a write is accepted (true) once the response is in the call's write queue, and refused
+// (false) when the stream is cancelled, failed or finishing.
 template <class Request, class Response, StreamKind kKind>
 class StreamCall final : public ServerCall,
-                         public StreamReadEnd<Request>,
-                         public StreamWriteEnd<Response> {
+                         public MessageSource<Request>,
+                         public MessageSink<Response> {
  public:
   static constexpr bool kReads = kKind != StreamKind::kServerStreaming;
   static constexpr bool kWrites = kKind != StreamKind::kClientStreaming;
-  using ReadDone = typename StreamReadEnd<Request>::ReadDone;
-  using WriteQueued = typename StreamWriteEnd<Response>::WriteQueued;
+  using ReadDone = typename MessageSource<Request>::ReadDone;
+  using WriteQueued = typename MessageSink<Response>::WriteDone;
 
   // `response_bytes` (client streaming only) is gRPC's, valid until OnDone.
   StreamCall(MethodBinding& method, grpc::CallbackServerContext* grpc_context,
