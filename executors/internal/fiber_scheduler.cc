@@ -23,10 +23,11 @@ size_t IndexOf(Priority priority) { return static_cast<size_t>(priority); }
 
 }  // namespace
 
-void FiberRunQueue::Push(context* fiber, Turn turn) {
+void FiberRunQueue::Push(context* fiber, Turn turn, bool pusher_runs_it_next) {
   absl::MutexLock lock(&mu_);
+  const bool alone = !HasReadyLocked();
   ready_[IndexOf(turn.priority)].push_back(Ready{fiber, turn.sequence});
-  if (sleepers_.empty()) return;
+  if (sleepers_.empty() || (pusher_runs_it_next && alone)) return;
   // Under the lock: a sleeper cannot unregister, exit and be destroyed before it is woken.
   FiberScheduler* sleeper = sleepers_.back();
   sleepers_.pop_back();
@@ -119,7 +120,10 @@ void FiberScheduler::awakened(context* fiber, FiberProperties& properties) noexc
   fiber->detach();
   const uint64_t sequence = properties.first_turn ? *properties.first_turn : queue_.NextSequence();
   properties.first_turn.reset();
-  queue_.Push(fiber, Turn{properties.priority, sequence});
+  // A fiber being launched here is ready because its thread's main fiber launched it, and that
+  // main fiber yields next (FiberPool::RunThread).
+  queue_.Push(fiber, Turn{properties.priority, sequence},
+              /*pusher_runs_it_next=*/launch_in_progress != nullptr);
 }
 
 context* FiberScheduler::pick_next() noexcept {

@@ -83,8 +83,12 @@ class FiberRunQueue {
   // The next place in line, for a fiber that becomes ready or a task that is posted.
   uint64_t NextSequence() { return next_sequence_.fetch_add(1, std::memory_order_relaxed); }
 
-  // Queues a ready fiber, detached from its thread, and wakes one sleeping thread of the pool.
-  void Push(boost::fibers::context* fiber, Turn turn) ABSL_LOCKS_EXCLUDED(mu_);
+  // Queues a ready fiber, detached from its thread, and wakes one sleeping thread of the pool,
+  // unless `pusher_runs_it_next` and no other fiber is ready: a fiber just launched by a
+  // thread's main fiber, which yields to it at once. Waking another thread for it would cost a
+  // wake-up per task, and the woken thread would only find nothing and sleep again.
+  void Push(boost::fibers::context* fiber, Turn turn, bool pusher_runs_it_next)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // The first ready fiber in line, if it comes before `task` (a queued task's turn), or null. The
   // caller attaches it to its thread.
   boost::fibers::context* TryPopBefore(std::optional<Turn> task) ABSL_LOCKS_EXCLUDED(mu_);
