@@ -32,13 +32,16 @@
 #include "absl/synchronization/mutex.h"
 #include "asio/async_result.hpp"
 #include "asio/use_awaitable.hpp"
+#include "absl/strings/string_view.h"
 #include "client/call_options.h"
+#include "client/internal/wire_message.h"
 #include "client/status.h"
 #include "executors/completion.h"
 #include "executors/message_stream.h"
 #include "executors/task.h"
 #include "executors/wait_for_completion.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/client_callback.h"
 
 namespace tandem {
@@ -73,7 +76,10 @@ class ClientWriteEnd : public MessageSink<Request> {
   ~ClientWriteEnd() = default;
 };
 
-// The state of one client streaming call, and gRPC's reactor for it.
+// The state of one client streaming call, and gRPC's reactor for it. gRPC runs the call as a raw
+// method: requests are serialized by the writer's thread, responses parsed on the gRPC thread
+// that reads them (client/internal/wire_message.h). A response that does not parse cancels the
+// call, and its Finish reports INTERNAL naming the method and the type, instead of a clean end.
 // Threads: Post* may be called from any thread and never block; reactions run on gRPC threads
 // and only update state and run the registered completions (which only post or notify).
 // Lifetime: reference-counted: gRPC's reference is dropped by OnDone, the handle's by its
@@ -81,10 +87,10 @@ class ClientWriteEnd : public MessageSink<Request> {
 template <class Request, class Response, ClientStreamKind kKind>
 class ClientStreamCall final
     : public std::conditional_t<
-          kKind == ClientStreamKind::kServerStreaming, grpc::ClientReadReactor<Response>,
+          kKind == ClientStreamKind::kServerStreaming, grpc::ClientReadReactor<grpc::ByteBuffer>,
           std::conditional_t<kKind == ClientStreamKind::kClientStreaming,
-                             grpc::ClientWriteReactor<Request>,
-                             grpc::ClientBidiReactor<Request, Response>>>,
+                             grpc::ClientWriteReactor<grpc::ByteBuffer>,
+                             grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>>>,
       public ClientCallBase,
       public MessageSource<Response>,
       public ClientWriteEnd<Request> {
@@ -94,17 +100,27 @@ class ClientStreamCall final
   using ReadDone = typename MessageSource<Response>::ReadDone;
   using OpDone = typename MessageSink<Request>::WriteDone;
 
-  explicit ClientStreamCall(const CallOptions& options)
-      : context_(std::make_shared<grpc::ClientContext>()) {
+  // `method` is the generated client's constant, "/package.Service/Method".
+  ClientStreamCall(absl::string_view method, const CallOptions& options)
+      : method_(method), context_(std::make_shared<grpc::ClientContext>()) {
     options.ApplyTo(*context_);
   }
 
   grpc::ClientContext* context() override { return context_.get(); }
   std::weak_ptr<grpc::ClientContext> weak_context() { return context_; }
-  // For client streaming: where gRPC puts the single response.
+  // For client streaming: the single response, parsed when the call ends OK.
   Response* response() { return &response_; }
-  // For server streaming: the request, kept until the call ends.
-  Request* request() { return &request_; }
+  // For client streaming: where gRPC puts the single response's bytes.
+  grpc::ByteBuffer* response_bytes() { return &response_bytes_; }
+  // For server streaming: the request, serialized before the call starts and kept until it ends.
+  // A request that does not serialize fails the call (Finish reports why).
+  grpc::ByteBuffer* request_bytes(const Request& request) ABSL_LOCKS_EXCLUDED(mu_) {
+    if (grpc::Status status = SerializeRequestMessage(method_, request, &request_bytes_);
+        !status.ok()) {
+      FailLocally(std::move(status));
+    }
+    return &request_bytes_;
+  }
 
   void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void Unref() {
@@ -154,12 +170,18 @@ class ClientStreamCall final
   }
 
   void PostWrite(Request message, OpDone done) override ABSL_LOCKS_EXCLUDED(mu_) {
+    grpc::ByteBuffer bytes;
+    if (grpc::Status status = SerializeRequestMessage(method_, message, &bytes); !status.ok()) {
+      FailLocally(std::move(status));
+      std::move(done)(false);
+      return;
+    }
     bool start = false;
     {
       absl::MutexLock lock(&mu_);
       if (!write_closed_ && !write_done_) {
         write_done_ = std::move(done);
-        write_buffer_ = std::move(message);
+        write_buffer_ = std::move(bytes);
         start = true;
       }
     }
@@ -207,18 +229,23 @@ class ClientStreamCall final
 #pragma clang diagnostic ignored "-Winconsistent-missing-override"
 #endif
   void OnReadDone(bool ok) ABSL_LOCKS_EXCLUDED(mu_) {
+    std::optional<Response> response;
+    if (ok) {
+      response.emplace();
+      grpc::Status parsed = ParseResponseMessage(method_, &read_buffer_, &*response, ++reads_);
+      if (!parsed.ok()) {
+        response.reset();
+        FailLocally(std::move(parsed));
+      }
+    }
     ReadDone done;
     {
       absl::MutexLock lock(&mu_);
       done = std::move(read_done_);
       read_done_ = nullptr;
-      if (!ok) read_closed_ = true;
+      if (!response.has_value()) read_closed_ = true;
     }
-    if (ok) {
-      std::move(done)(std::move(read_buffer_));
-    } else {
-      std::move(done)(std::nullopt);
-    }
+    std::move(done)(std::move(response));
   }
 
   void OnWriteDone(bool ok) ABSL_LOCKS_EXCLUDED(mu_) {
@@ -240,12 +267,20 @@ class ClientStreamCall final
 #pragma clang diagnostic pop
 #endif
 
-  void OnDone(const grpc::Status& status) override ABSL_LOCKS_EXCLUDED(mu_) {
+  // The call's final status: a local failure (a response that did not parse, a request that did
+  // not serialize) wins over the CANCELLED its cancellation caused; a client-streaming response
+  // that does not parse turns an OK into INTERNAL.
+  void OnDone(const grpc::Status& received) override ABSL_LOCKS_EXCLUDED(mu_) {
+    grpc::Status status = received;
+    if constexpr (kKind == ClientStreamKind::kClientStreaming) {
+      if (status.ok()) status = ParseResponseMessage(method_, &response_bytes_, &response_);
+    }
     FinishDone done;
     ReadDone reader;
     OpDone writer;
     {
       absl::MutexLock lock(&mu_);
+      if (local_error_.has_value()) status = *local_error_;
       status_ = status;
       read_closed_ = true;
       write_closed_ = true;
@@ -265,14 +300,28 @@ class ClientStreamCall final
  private:
   ~ClientStreamCall() override = default;
 
+  // Ends the call from this side with `status` (the first such wins): cancels it, and OnDone
+  // reports `status` instead of what gRPC says. Any thread; never blocks.
+  void FailLocally(grpc::Status status) ABSL_LOCKS_EXCLUDED(mu_) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!local_error_.has_value()) local_error_ = std::move(status);
+    }
+    context_->TryCancel();
+  }
+
+  const absl::string_view method_;
   std::shared_ptr<grpc::ClientContext> context_;  // shared: ClientCancellation holds a weak_ptr
   std::atomic<int> refs_{2};                      // gRPC's (OnDone) and the handle's
 
   mutable absl::Mutex mu_;
-  Request request_;
-  Response response_;
-  Response read_buffer_;  // gRPC's between StartRead and OnReadDone
-  Request write_buffer_;  // gRPC's between StartWrite and OnWriteDone
+  grpc::ByteBuffer request_bytes_;   // server streaming: the request, until the call ends
+  grpc::ByteBuffer response_bytes_;  // client streaming: gRPC's until OnDone
+  Response response_;                // client streaming: parsed from response_bytes_ at OnDone
+  grpc::ByteBuffer read_buffer_;     // gRPC's between StartRead and OnReadDone
+  size_t reads_ = 0;                 // responses read; touched only by OnReadDone
+  grpc::ByteBuffer write_buffer_;    // gRPC's between StartWrite and OnWriteDone
+  std::optional<grpc::Status> local_error_ ABSL_GUARDED_BY(mu_);
   ReadDone read_done_ ABSL_GUARDED_BY(mu_);
   OpDone write_done_ ABSL_GUARDED_BY(mu_);
   FinishDone finish_done_ ABSL_GUARDED_BY(mu_);
@@ -301,8 +350,8 @@ class ClientCallHandle {
 
 // Creates the call, lets `attach` hand it to gRPC (stub->async()->Method(...)), starts it.
 template <class Call, class Attach>
-Call* StartClientStream(const CallOptions& options, Attach attach) {
-  auto* call = new Call(options);
+Call* StartClientStream(absl::string_view method, const CallOptions& options, Attach attach) {
+  auto* call = new Call(method, options);
   // Before the start: a cancellation that came first cancels the call as it starts.
   if (options.cancellation()) options.cancellation()->Attach(call->weak_context());
   attach(call);

@@ -9,8 +9,11 @@
 //                  coroutine on its own executor; asio::use_future gives a std::future;
 //                  tandem::use_future gives a tandem::Future, whose get() suspends only a fiber.
 //   - Coroutine:   the async form with asio::use_awaitable.
-// Generated clients call these with a `start` function that begins the call on gRPC's callback
-// API: start(context, request, response, on_done) with on_done(grpc::Status).
+// Generated clients call these with the method's name and a `start` function that begins the call
+// on gRPC's callback API as a raw method: start(context, request_bytes, response_bytes, on_done)
+// with on_done(grpc::Status). The request is serialized on the calling thread, and the response
+// parsed where the result is delivered (client/internal/wire_message.h): a response that does not
+// parse ends the call with INTERNAL.
 #ifndef TANDEM_CLIENT_UNARY_CALL_H_
 #define TANDEM_CLIENT_UNARY_CALL_H_
 
@@ -23,11 +26,14 @@
 #include "asio/associated_executor.hpp"
 #include "asio/async_result.hpp"
 #include "asio/executor_work_guard.hpp"
+#include "absl/strings/string_view.h"
 #include "client/call_options.h"
+#include "client/internal/wire_message.h"
 #include "client/status.h"
 #include "executors/completion.h"
 #include "executors/event.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/status.h"
 
 namespace tandem {
@@ -38,22 +44,29 @@ namespace client_internal {
 // call it on a gRPC callback thread or a coroutine loop: it would hold that thread for the whole
 // call.
 template <class Response, class Request, class Start>
-absl::StatusOr<Response> BlockingUnaryCall(Start start, const Request& request,
-                                           const CallOptions& options) {
+absl::StatusOr<Response> BlockingUnaryCall(absl::string_view method, Start start,
+                                           const Request& request, const CallOptions& options) {
+  grpc::ByteBuffer request_bytes;
+  if (grpc::Status serialized = SerializeRequestMessage(method, request, &request_bytes);
+      !serialized.ok()) {
+    return ToAbslStatus(serialized);
+  }
   auto context = std::make_shared<grpc::ClientContext>();
   options.ApplyTo(*context);
-  Response response;
+  grpc::ByteBuffer response_bytes;
   grpc::Status status;
   // Event's destructor waits out a Notify still running, so leaving this frame as soon as the
   // wait ends is safe.
   Event done;
   // Attached before the start: a cancellation that came first cancels the call as it starts.
   if (options.cancellation()) options.cancellation()->Attach(context);
-  start(context.get(), &request, &response, [&](grpc::Status result) {
+  start(context.get(), &request_bytes, &response_bytes, [&](grpc::Status result) {
     status = std::move(result);
     done.Notify();
   });
   done.Wait();
+  Response response;
+  if (status.ok()) status = ParseResponseMessage(method, &response_bytes, &response);
   if (!status.ok()) return ToAbslStatus(status);
   return response;
 }
@@ -64,8 +77,14 @@ template <class Request, class Response, class Handler>
 class AsyncUnaryOp {
  public:
   template <class Start>
-  static void Begin(Start& start, Request request, const CallOptions& options, Handler handler) {
-    auto* op = new AsyncUnaryOp(std::move(request), std::move(handler));
+  static void Begin(absl::string_view method, Start& start, const Request& request,
+                    const CallOptions& options, Handler handler) {
+    auto* op = new AsyncUnaryOp(method, std::move(handler));
+    if (grpc::Status serialized = SerializeRequestMessage(method, request, &op->request_);
+        !serialized.ok()) {
+      op->Complete(std::move(serialized));
+      return;
+    }
     options.ApplyTo(*op->context_);
     // Attached before the start: a cancellation that came first cancels the call as it starts.
     if (options.cancellation()) options.cancellation()->Attach(op->context_);
@@ -75,34 +94,38 @@ class AsyncUnaryOp {
   }
 
  private:
-  AsyncUnaryOp(Request request, Handler handler)
-      : context_(std::make_shared<grpc::ClientContext>()),
-        request_(std::move(request)),
+  AsyncUnaryOp(absl::string_view method, Handler handler)
+      : method_(method),
+        context_(std::make_shared<grpc::ClientContext>()),
         handler_(std::move(handler)),
         work_(asio::make_work_guard(asio::get_associated_executor(handler_))) {}
 
-  // Runs on a gRPC callback thread: never blocks (see CompleteOnItsExecutor).
+  // Runs on a gRPC callback thread (or at once, if the request did not serialize): parses the
+  // response, and never blocks (see CompleteOnItsExecutor).
   void Complete(grpc::Status status) {
     std::unique_ptr<AsyncUnaryOp> self(this);
+    Response response;
+    if (status.ok()) status = ParseResponseMessage(method_, &response_, &response);
     absl::StatusOr<Response> result =
-        status.ok() ? absl::StatusOr<Response>(std::move(response_)) : ToAbslStatus(status);
+        status.ok() ? absl::StatusOr<Response>(std::move(response)) : ToAbslStatus(status);
     CompleteOnItsExecutor(std::move(handler_), std::move(result));
   }
 
+  const absl::string_view method_;  // the generated client's constant
   std::shared_ptr<grpc::ClientContext> context_;  // shared: ClientCancellation holds a weak_ptr
-  Request request_;
-  Response response_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
   Handler handler_;
   // Keeps the handler's executor (a coroutine loop) running while the call is in flight.
   decltype(asio::make_work_guard(asio::get_associated_executor(std::declval<Handler&>()))) work_;
 };
 
 template <class Response, class Request, class Start, class CompletionToken>
-auto AsyncUnaryCall(Start start, const Request& request, const CallOptions& options,
-                    CompletionToken&& token) {
+auto AsyncUnaryCall(absl::string_view method, Start start, const Request& request,
+                    const CallOptions& options, CompletionToken&& token) {
   return asio::async_initiate<CompletionToken, void(absl::StatusOr<Response>)>(
-      [start](auto handler, Request request, CallOptions options) mutable {
-        AsyncUnaryOp<Request, Response, decltype(handler)>::Begin(start, std::move(request),
+      [method, start](auto handler, Request request, CallOptions options) mutable {
+        AsyncUnaryOp<Request, Response, decltype(handler)>::Begin(method, start, request,
                                                                    options, std::move(handler));
       },
       token, request, options);

@@ -349,8 +349,9 @@ void PrintClient(Printer& p, const ServiceDescriptor& service) {
                 "options,\n"
                 "                   CompletionToken&& token) {\n"
                 "    return ::tandem::client_internal::AsyncUnaryCall<$response$>(\n"
-                "        TandemStart$method${stub_.get()}, request, options,\n"
-                "        std::forward<CompletionToken>(token));\n"
+                "        kTandemMethod$method$, TandemStart$method${channel_.get(), "
+                "&tandem_method_$method$_},\n"
+                "        request, options, std::forward<CompletionToken>(token));\n"
                 "  }\n"
                 "\n"
                 "  // $method$, coroutine: `co_await client.Co$method$(request)`.\n"
@@ -392,22 +393,35 @@ void PrintClient(Printer& p, const ServiceDescriptor& service) {
           "\n"
           " private:\n");
   for (int i = 0; i < service.method_count(); ++i) {
+    p.Print(MethodVars(service, *service.method(i), i),
+            "  static constexpr char kTandemMethod$method$[] = \"/$service_full$/$method$\";\n");
+  }
+  p.Print("\n");
+  for (int i = 0; i < service.method_count(); ++i) {
     if (KindOf(*service.method(i)) != Kind::kUnary) continue;
     p.Print(MethodVars(service, *service.method(i), i),
-            "  // Begins $method$ on gRPC's callback API; `on_done` runs on a gRPC thread.\n"
+            "  // Begins $method$ on gRPC's callback API as a raw method (the messages cross as\n"
+            "  // bytes, see client/unary_call.h); `on_done` runs on a gRPC thread.\n"
             "  struct TandemStart$method$ {\n"
-            "    $grpc_service$::Stub* stub;\n"
-            "    void operator()(::grpc::ClientContext* context, const $request$* request,\n"
-            "                    $response$* response,\n"
+            "    ::grpc::ChannelInterface* channel;\n"
+            "    const ::grpc::internal::RpcMethod* method;\n"
+            "    void operator()(::grpc::ClientContext* context, const ::grpc::ByteBuffer* request,\n"
+            "                    ::grpc::ByteBuffer* response,\n"
             "                    std::function<void(::grpc::Status)> on_done) const {\n"
-            "      stub->async()->$method$(context, request, response, std::move(on_done));\n"
+            "      ::grpc::internal::CallbackUnaryCall<::grpc::ByteBuffer, ::grpc::ByteBuffer>(\n"
+            "          channel, *method, context, request, response, std::move(on_done));\n"
             "    }\n"
             "  };\n");
   }
   p.Print(vars,
           "\n"
           "  std::unique_ptr<$grpc_service$::Stub> stub_;\n"
-          "};\n\n");
+          "  std::shared_ptr<::grpc::ChannelInterface> channel_;\n");
+  for (int i = 0; i < service.method_count(); ++i) {
+    p.Print(MethodVars(service, *service.method(i), i),
+            "  const ::grpc::internal::RpcMethod tandem_method_$method$_;\n");
+  }
+  p.Print("};\n\n");
 }
 
 void PrintClientDefinitions(Printer& p, const ServiceDescriptor& service) {
@@ -416,7 +430,30 @@ void PrintClientDefinitions(Printer& p, const ServiceDescriptor& service) {
                 absl::StrCat("::", absl::StrReplaceAll(service.full_name(), {{".", "::"}}))}};
   p.Print(vars,
           "$service$Tandem::Client::Client(std::shared_ptr<::grpc::ChannelInterface> channel)\n"
-          "    : stub_($grpc_service$::NewStub(std::move(channel))) {}\n\n");
+          "    : stub_($grpc_service$::NewStub(channel)),\n"
+          "      channel_(std::move(channel))");
+  for (int i = 0; i < service.method_count(); ++i) {
+    const MethodDescriptor& method = *service.method(i);
+    Vars method_vars = MethodVars(service, method, i);
+    switch (KindOf(method)) {
+      case Kind::kUnary:
+        method_vars["rpc_type"] = "NORMAL_RPC";
+        break;
+      case Kind::kServerStreaming:
+        method_vars["rpc_type"] = "SERVER_STREAMING";
+        break;
+      case Kind::kClientStreaming:
+        method_vars["rpc_type"] = "CLIENT_STREAMING";
+        break;
+      case Kind::kBidi:
+        method_vars["rpc_type"] = "BIDI_STREAMING";
+        break;
+    }
+    p.Print(method_vars,
+            ",\n      tandem_method_$method$_(kTandemMethod$method$,\n"
+            "          ::grpc::internal::RpcMethod::$rpc_type$, channel_)");
+  }
+  p.Print(" {}\n\n");
   for (int i = 0; i < service.method_count(); ++i) {
     const MethodDescriptor& method = *service.method(i);
     const Vars method_vars = MethodVars(service, method, i);
@@ -426,7 +463,9 @@ void PrintClientDefinitions(Printer& p, const ServiceDescriptor& service) {
                 "::absl::StatusOr<$response$> $service$Tandem::Client::$method$(\n"
                 "    const $request$& request, const ::tandem::CallOptions& options) {\n"
                 "  return ::tandem::client_internal::BlockingUnaryCall<$response$>(\n"
-                "      TandemStart$method${stub_.get()}, request, options);\n"
+                "      kTandemMethod$method$,\n"
+                "      TandemStart$method${channel_.get(), &tandem_method_$method$_}, request,\n"
+                "      options);\n"
                 "}\n\n");
         break;
       case Kind::kServerStreaming:
@@ -437,10 +476,12 @@ void PrintClientDefinitions(Printer& p, const ServiceDescriptor& service) {
                 "      $request$, $response$,\n"
                 "      ::tandem::client_internal::ClientStreamKind::kServerStreaming>;\n"
                 "  return ::tandem::ClientReader<$response$>(\n"
-                "      ::tandem::client_internal::StartClientStream<Call>(options, [&](Call* call) {\n"
-                "        *call->request() = request;\n"
-                "        stub_->async()->$method$(call->context(), call->request(), call);\n"
-                "      }));\n"
+                "      ::tandem::client_internal::StartClientStream<Call>(\n"
+                "          kTandemMethod$method$, options, [&](Call* call) {\n"
+                "            ::grpc::internal::ClientCallbackReaderFactory<::grpc::ByteBuffer>::Create(\n"
+                "                channel_.get(), tandem_method_$method$_, call->context(),\n"
+                "                call->request_bytes(request), call);\n"
+                "          }));\n"
                 "}\n\n");
         break;
       case Kind::kClientStreaming:
@@ -451,9 +492,12 @@ void PrintClientDefinitions(Printer& p, const ServiceDescriptor& service) {
                 "      $request$, $response$,\n"
                 "      ::tandem::client_internal::ClientStreamKind::kClientStreaming>;\n"
                 "  return ::tandem::ClientWriter<$request$, $response$>(\n"
-                "      ::tandem::client_internal::StartClientStream<Call>(options, [&](Call* call) {\n"
-                "        stub_->async()->$method$(call->context(), call->response(), call);\n"
-                "      }));\n"
+                "      ::tandem::client_internal::StartClientStream<Call>(\n"
+                "          kTandemMethod$method$, options, [&](Call* call) {\n"
+                "            ::grpc::internal::ClientCallbackWriterFactory<::grpc::ByteBuffer>::Create(\n"
+                "                channel_.get(), tandem_method_$method$_, call->context(),\n"
+                "                call->response_bytes(), call);\n"
+                "          }));\n"
                 "}\n\n");
         break;
       case Kind::kBidi:
@@ -463,9 +507,12 @@ void PrintClientDefinitions(Printer& p, const ServiceDescriptor& service) {
                 "  using Call = ::tandem::client_internal::ClientStreamCall<\n"
                 "      $request$, $response$, ::tandem::client_internal::ClientStreamKind::kBidi>;\n"
                 "  return ::tandem::ClientReaderWriter<$request$, $response$>(\n"
-                "      ::tandem::client_internal::StartClientStream<Call>(options, [&](Call* call) {\n"
-                "        stub_->async()->$method$(call->context(), call);\n"
-                "      }));\n"
+                "      ::tandem::client_internal::StartClientStream<Call>(\n"
+                "          kTandemMethod$method$, options, [&](Call* call) {\n"
+                "            ::grpc::internal::ClientCallbackReaderWriterFactory<\n"
+                "                ::grpc::ByteBuffer, ::grpc::ByteBuffer>::Create(\n"
+                "                channel_.get(), tandem_method_$method$_, call->context(), call);\n"
+                "          }));\n"
                 "}\n\n");
         break;
     }
