@@ -73,6 +73,8 @@ std::vector<MethodStats> Server::method_stats() const {
     stats.finished_error = binding->finished_error.load(std::memory_order_relaxed);
     stats.malformed_requests = binding->malformed_requests.load(std::memory_order_relaxed);
     stats.rejected = binding->rejected.load(std::memory_order_relaxed);
+    stats.expired_in_queue = binding->expired_in_queue.load(std::memory_order_relaxed);
+    stats.queue_timeouts = binding->queue_timeouts.load(std::memory_order_relaxed);
     stats.exceptions = binding->exceptions.load(std::memory_order_relaxed);
     stats.watchdog_reports = binding->label.watchdog_reports.load(std::memory_order_relaxed);
     stats.stream_messages_written =
@@ -168,6 +170,7 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
     const server_internal::ServiceDefinition& service = registration.definition;
     auto bound = registration.options.bindings();
     auto prioritized = registration.options.priorities();
+    auto queue_limited = registration.options.max_queue_times();
     std::vector<server_internal::MethodBinding*> bindings;
     for (const server_internal::MethodInfo& method : service.methods) {
       auto binding = std::make_unique<server_internal::MethodBinding>();
@@ -180,6 +183,16 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
         prioritized.erase(priority);
       }
       binding->stream_limits = stream_limits_;
+      auto queue_limit = queue_limited.find(std::string(method.name));
+      if (queue_limit != queue_limited.end()) {
+        if (queue_limit->second <= absl::ZeroDuration()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              binding->full_name, ": SetMaxQueueTime needs a positive limit, not ",
+              absl::FormatDuration(queue_limit->second)));
+        }
+        binding->max_queue_time = queue_limit->second;
+        queue_limited.erase(queue_limit);
+      }
       auto chosen = bound.find(std::string(method.name));
       if (chosen != bound.end()) {
         if (chosen->second == nullptr) {
@@ -205,6 +218,11 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
       return absl::InvalidArgumentError(absl::StrCat(
           "service ", service.full_name, " has no method '", prioritized.begin()->first,
           "' (ServiceOptions::SetPriority takes the method's name as written in the .proto)"));
+    }
+    if (!queue_limited.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "service ", service.full_name, " has no method '", queue_limited.begin()->first,
+          "' (ServiceOptions::SetMaxQueueTime takes the method's name as written in the .proto)"));
     }
     server->grpc_services_.push_back(registration.definition.make_grpc_service(bindings));
     grpc_builder_.RegisterService(server->grpc_services_.back().get());

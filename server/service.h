@@ -61,9 +61,23 @@ class ServiceOptions {
 
   const std::map<std::string, Priority>& priorities() const { return priorities_; }
 
+  // Answers `method`'s calls that waited longer than `limit` for their executor with
+  // RESOURCE_EXHAUSTED, without running their handlers (fbthrift calls it a queue timeout), so a
+  // client can retry elsewhere instead of waiting behind a backlog. Unset: no limit besides the
+  // call's deadline. An unknown method fails BuildAndStart.
+  ServiceOptions& SetMaxQueueTime(std::string method, absl::Duration limit) {
+    max_queue_times_[std::move(method)] = limit;
+    return *this;
+  }
+
+  const std::map<std::string, absl::Duration>& max_queue_times() const {
+    return max_queue_times_;
+  }
+
  private:
   std::map<std::string, std::shared_ptr<Executor>> bindings_;
   std::map<std::string, Priority> priorities_;
+  std::map<std::string, absl::Duration> max_queue_times_;
 };
 
 // Bounds on what one streaming call may hold in its write queue. A writer that would exceed them
@@ -86,6 +100,11 @@ struct MethodStats {
   // started == finished_ok + finished_error once the server is idle.
   uint64_t finished_error = 0;
   uint64_t rejected = 0;        // the executor refused the call: RESOURCE_EXHAUSTED
+  // Calls that ended before their handler ran, because they waited too long for the executor:
+  // their deadline passed or their client cancelled meanwhile (expired), or they waited past
+  // the method's SetMaxQueueTime (RESOURCE_EXHAUSTED).
+  uint64_t expired_in_queue = 0;
+  uint64_t queue_timeouts = 0;
   uint64_t exceptions = 0;      // the handler threw: INTERNAL
   // Requests (or streamed request messages) that were not a valid encoding of the method's
   // request type: each ends its call with INTERNAL before (or without) the handler seeing it.

@@ -6,9 +6,12 @@
 //   ----------------------                   ----------------------------------------------
 //   received  ServerCall's constructor
 //   admit     the request parses (start_call.h)
-//   hand off  HandOff: TryPost / TrySpawn -> start   MarkStarted
-//             refused: RESOURCE_EXHAUSTED,   run     the style's adapter calls the handler
-//             at once                        finish  the handler's status through the reply
+//   hand off  HandOff: TryPost / TrySpawn -> start   expired while queued (deadline passed,
+//             refused: RESOURCE_EXHAUSTED,           cancelled, or past SetMaxQueueTime)?
+//             at once                                finish it without running the handler;
+//                                                    else MarkStarted
+//                                            run     the style's adapter calls the handler
+//                                            finish  the handler's status through the reply
 //                                                    shim (PostFinish); a callback handler
 //                                                    finishes later, through its handles
 //   done      OnDone (a gRPC thread): ServerCall::RecordDone records the outcome and times
@@ -24,6 +27,7 @@
 #define TANDEM_SERVER_INTERNAL_CALL_PATH_H_
 
 #include <exception>
+#include <optional>
 #include <utility>
 
 #include "executors/task.h"
@@ -34,11 +38,21 @@
 
 namespace tandem::server_internal {
 
+// The start stage, on the executor: whether the call expired while it waited there. Returns the
+// status that ends it without running its handler, and counts it; or nullopt, and the handler
+// starts now. Never blocks.
+std::optional<grpc::Status> ExpiredWhileQueued(ServerCall* call);
+
 // Start, run and finish on a pool thread, a fiber, or inline: blocking and callback handlers.
 // `invoke` calls the handler; a blocking handler returns the call's status, a callback handler
 // returns nothing and finishes through its handles.
 template <HandlerStyle kStyle, class Invoke>
 void RunHandler(ServerCall* call, Invoke& invoke) {
+  if (std::optional<grpc::Status> expired = ExpiredWhileQueued(call)) {
+    call->PostFinish(*std::move(expired));
+    call->ReleaseHandle();
+    return;
+  }
   call->MarkStarted();
   grpc::Status status = RunCatching(call->method(), [&] {
     if constexpr (kStyle == HandlerStyle::kBlocking) {
@@ -57,6 +71,11 @@ void RunHandler(ServerCall* call, Invoke& invoke) {
 // Start, run and finish on a coroutine loop: `invoke` returns the handler's Task<grpc::Status>.
 template <class Invoke>
 Task<void> RunCoroutineHandler(ServerCall* call, Invoke invoke) {
+  if (std::optional<grpc::Status> expired = ExpiredWhileQueued(call)) {
+    call->PostFinish(*std::move(expired));
+    call->ReleaseHandle();
+    co_return;
+  }
   call->MarkStarted();
   grpc::Status status;
   try {

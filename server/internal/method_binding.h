@@ -32,6 +32,7 @@ struct MethodBinding {
   Priority priority = Priority::kNormal;
   WorkLabel label;  // named full_name: what the watchdog reports, and its count
   StreamLimits stream_limits;
+  absl::Duration max_queue_time = absl::InfiniteDuration();  // ServiceOptions::SetMaxQueueTime
 
   // How the method's work is posted to its executor.
   PostOptions post_options() const { return {.priority = priority, .label = &label}; }
@@ -42,6 +43,8 @@ struct MethodBinding {
   std::atomic<uint64_t> rejected{0};
   std::atomic<uint64_t> exceptions{0};
   std::atomic<uint64_t> malformed_requests{0};
+  std::atomic<uint64_t> expired_in_queue{0};
+  std::atomic<uint64_t> queue_timeouts{0};
 
   std::atomic<uint64_t> stream_messages_written{0};
   std::atomic<uint64_t> write_handoffs{0};

@@ -4,7 +4,10 @@
 // The streaming kinds are covered in streaming_test (EveryKindIsRecordedWithItsStageTimes).
 #include <future>
 #include <memory>
+#include <string>
+#include <utility>
 
+#include "client/cancellation.h"
 #include "executors/thread_pool.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -145,6 +148,100 @@ TEST(CallPathQueue, ARefusedCallNeverRuns) {
   EXPECT_EQ(stats.started, 3u);
   EXPECT_EQ(stats.rejected, 1u);
   EXPECT_EQ(stats.ran, 2u);
+}
+
+// A call that waited for its executor until its deadline passed, or its client cancelled, or
+// past the method's queue limit, ends without running its handler, and is counted. The method's
+// only thread (or its loop) is held with a truly blocking sleep while the call waits.
+class ExpiredInQueue : public ::testing::TestWithParam<Method> {
+ protected:
+  void SetUp() override {
+    server_ = TestServer::Start([this](ServerBuilder& builder, ServiceOptions& options) {
+      builder.SetDefaultBlockingExecutor(
+          std::make_shared<ThreadPool>(ThreadPool::Options{.name = "one", .threads = 1}));
+      options.Bind("CallbackOnPool", std::make_shared<ThreadPool>(ThreadPool::Options{
+                                         .name = "one-callback", .threads = 1}));
+      options.SetMaxQueueTime(method(), absl::Milliseconds(100));
+    });
+    ASSERT_NE(server_, nullptr);
+    holder_ = std::async(std::launch::async, [this] {
+      return server_->Call(GetParam(), ClientForm::kBlocking,
+                           MakeRequest(TestRequest::BLOCKING_SLEEP));
+    });
+    ASSERT_TRUE(server_->service().WaitForHandlersWaiting(1, kWait));
+  }
+
+  // Frees the executor, and checks that the holding call was the only one that ran.
+  void ReleaseAndExpectOnlyTheHolderRan() {
+    server_->service().Release();
+    ASSERT_TRUE(holder_.get().ok());
+    const MethodStats stats = server_->StatsOnceIdle(method(), kWait);
+    EXPECT_EQ(stats.ran, 1u);
+    // A WAIT_FOR_CANCEL handler that ran would have seen its call's cancellation.
+    EXPECT_FALSE(server_->service().WaitForCancellationsSeen(1, absl::Milliseconds(200)));
+  }
+
+  std::string method() const { return MethodName(GetParam()); }
+
+  std::unique_ptr<TestServer> server_;
+  std::future<absl::StatusOr<TestReply>> holder_;
+};
+
+TEST_P(ExpiredInQueue, DeadlinePassedWhileQueuedNeverRunsTheHandler) {
+  absl::StatusOr<TestReply> reply =
+      server_->Call(GetParam(), ClientForm::kBlocking, MakeRequest(TestRequest::WAIT_FOR_CANCEL),
+                    CallOptions().set_timeout(absl::Milliseconds(50)));
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kDeadlineExceeded);
+  ReleaseAndExpectOnlyTheHolderRan();
+  EXPECT_EQ(server_->StatsOf(method()).expired_in_queue, 1u);
+}
+
+TEST_P(ExpiredInQueue, CancelledWhileQueuedNeverRunsTheHandler) {
+  auto cancellation = ClientCancellation::Create();
+  auto reply = std::async(std::launch::async, [&] {
+    return server_->Call(GetParam(), ClientForm::kBlocking,
+                         MakeRequest(TestRequest::WAIT_FOR_CANCEL),
+                         CallOptions().set_cancellation(cancellation).set_timeout(kWait));
+  });
+  ASSERT_TRUE(WaitUntilReceived(*server_, method(), 2));
+  cancellation->Cancel();
+  EXPECT_EQ(reply.get().status().code(), absl::StatusCode::kCancelled);
+  ReleaseAndExpectOnlyTheHolderRan();
+  EXPECT_EQ(server_->StatsOf(method()).expired_in_queue, 1u);
+}
+
+TEST_P(ExpiredInQueue, PastTheQueueLimitAnswersResourceExhausted) {
+  auto reply = std::async(std::launch::async, [&] {
+    return server_->Call(GetParam(), ClientForm::kBlocking,
+                         MakeRequest(TestRequest::WAIT_FOR_CANCEL),
+                         CallOptions().set_timeout(kWait));
+  });
+  ASSERT_TRUE(WaitUntilReceived(*server_, method(), 2));
+  absl::SleepFor(absl::Milliseconds(200));  // past the 100 ms limit
+  ReleaseAndExpectOnlyTheHolderRan();
+  absl::StatusOr<TestReply> answer = reply.get();
+  EXPECT_EQ(answer.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(answer.status().message(), ::testing::HasSubstr("SetMaxQueueTime"));
+  EXPECT_EQ(server_->StatsOf(method()).queue_timeouts, 1u);
+}
+
+// Inline callbacks never queue: every style whose executor has a queue.
+INSTANTIATE_TEST_SUITE_P(EveryQueueingStyle, ExpiredInQueue,
+                         ::testing::Values(Method::kBlocking, Method::kCoroutine,
+                                           Method::kCallbackOnPool),
+                         [](const auto& info) { return MethodName(info.param); });
+
+TEST(CallPathQueue, AQueueLimitOnAnUnknownMethodOrNotPositiveFailsTheStart) {
+  TestServiceImpl service;
+  for (auto [method, limit] : {std::pair<std::string, absl::Duration>{"NoSuchMethod", absl::Seconds(1)},
+                               {"Blocking", absl::ZeroDuration()}}) {
+    ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0")
+        .RegisterService(&service, ServiceOptions().SetMaxQueueTime(method, limit));
+    absl::StatusOr<std::unique_ptr<Server>> server = builder.BuildAndStart();
+    EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument) << method;
+    EXPECT_THAT(server.status().message(), ::testing::HasSubstr("SetMaxQueueTime"));
+  }
 }
 
 }  // namespace

@@ -93,7 +93,8 @@ TEST(NestedCall, OnAThreadPoolEndsByDeadlineAndTheWatchdogNamesTheStarvedPool) {
                 HasSubstr(absl::StrCat("nested call to ", kBlockingMethod, " failed")));
   }
   EXPECT_GE(ended_by_deadline, 1);
-  // The nested calls still run once threads are free (their callers gave up long ago).
+  // A nested call that gets a thread once its deadline has passed ends without running its
+  // handler (the call path's start stage, server/internal/call_path.h).
   server->server().Shutdown(kWait);
 
   EXPECT_GE(WatchdogReportsOf(server->server(), kBlockingMethod), 1u);

@@ -1,0 +1,37 @@
+#include "server/internal/call_path.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace tandem::server_internal {
+
+std::optional<grpc::Status> ExpiredWhileQueued(ServerCall* call) {
+  MethodBinding& method = call->method();
+  ServerContext& context = call->context();
+  const absl::Time now = absl::Now();
+  const absl::Duration waited = now - context.times().received;
+  const std::string executor(method.executor->name());
+  if (context.IsCancelled() || now >= context.deadline()) {
+    method.expired_in_queue.fetch_add(1, std::memory_order_relaxed);
+    // The client has its answer already (gRPC sent it when the call was cancelled or timed
+    // out); this status only ends the call on the server.
+    const bool timed_out = now >= context.deadline();
+    return grpc::Status(
+        timed_out ? grpc::StatusCode::DEADLINE_EXCEEDED : grpc::StatusCode::CANCELLED,
+        absl::StrCat(method.full_name, ": ", timed_out ? "deadline passed" : "cancelled",
+                     " while the call waited ", absl::FormatDuration(waited), " for executor '",
+                     executor, "'; its handler did not run"));
+  }
+  if (waited > method.max_queue_time) {
+    method.queue_timeouts.fetch_add(1, std::memory_order_relaxed);
+    return grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat(method.full_name, ": waited ", absl::FormatDuration(waited),
+                     " for executor '", executor, "', longer than its queue limit of ",
+                     absl::FormatDuration(method.max_queue_time),
+                     " (ServiceOptions::SetMaxQueueTime); its handler did not run"));
+  }
+  return std::nullopt;
+}
+
+}  // namespace tandem::server_internal
