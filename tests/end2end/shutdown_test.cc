@@ -2,7 +2,9 @@
 #include <future>
 #include <memory>
 #include <thread>
+#include <vector>
 
+#include "executors/thread_pool.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_server.h"
 
@@ -53,6 +55,44 @@ INSTANTIATE_TEST_SUITE_P(EveryStyle, Shutdown,
                          ::testing::Values(Method::kBlocking, Method::kCoroutine,
                                            Method::kCallback, Method::kCallbackOnPool),
                          [](const auto& info) { return MethodName(info.param); });
+
+// Calls still queued when the grace ends are cancelled by gRPC, and end without running their
+// handlers (the call path's start stage): Shutdown does not wait for a backlog to be served.
+TEST(ServerShutdown, CallsStillQueuedAfterTheGraceNeverRun) {
+  constexpr int kQueued = 100;
+  auto server = TestServer::Start([](ServerBuilder& builder, ServiceOptions&) {
+    builder.SetDefaultBlockingExecutor(
+        std::make_shared<ThreadPool>(ThreadPool::Options{.name = "one", .threads = 1}));
+  });
+  ASSERT_NE(server, nullptr);
+  // The pool's only thread waits for the cancellation that Shutdown brings after the grace.
+  auto holder = std::async(std::launch::async, [&] {
+    return server->Call(Method::kBlocking, ClientForm::kBlocking,
+                        MakeRequest(TestRequest::WAIT_FOR_CANCEL));
+  });
+  ASSERT_TRUE(server->service().WaitForHandlersWaiting(1, kWait));
+  // Each would hold the thread 100 ms if it ran: 10 s in all.
+  TestRequest sleep = MakeRequest(TestRequest::SLEEP);
+  sleep.set_sleep_ms(100);
+  std::vector<std::future<absl::StatusOr<TestReply>>> queued;
+  for (int i = 0; i < kQueued; ++i) {
+    queued.push_back(std::async(std::launch::async, [&] {
+      return server->Call(Method::kBlocking, ClientForm::kBlocking, sleep);
+    }));
+  }
+  while (server->StatsOf("Blocking").started < kQueued + 1) absl::SleepFor(absl::Milliseconds(1));
+
+  server->server().Shutdown(absl::Milliseconds(100));
+
+  EXPECT_FALSE(holder.get().ok());
+  for (auto& reply : queued) EXPECT_FALSE(reply.get().ok());
+  // Every call either ran or ended in the queue. gRPC cancels the calls one by one, so the
+  // thread the holder frees may start a queued call or two before their cancellation lands;
+  // the backlog as a whole is not served.
+  const MethodStats stats = server->StatsOf("Blocking");
+  EXPECT_EQ(stats.ran + stats.expired_in_queue, static_cast<uint64_t>(kQueued + 1));
+  EXPECT_GE(stats.expired_in_queue, static_cast<uint64_t>(kQueued / 2));
+}
 
 TEST(ServerShutdown, IsIdempotentAndWaitReturnsAfterIt) {
   auto server = TestServer::Start();
