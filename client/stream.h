@@ -112,9 +112,10 @@ class ClientStreamCall final
   Response* response() { return &response_; }
   // For client streaming: where gRPC puts the single response's bytes.
   grpc::ByteBuffer* response_bytes() { return &response_bytes_; }
-  // For server streaming: the request, serialized before the call starts and kept until it ends.
-  // A request that does not serialize fails the call (Finish reports why).
-  grpc::ByteBuffer* request_bytes(const Request& request) ABSL_LOCKS_EXCLUDED(mu_) {
+  // For server streaming, before the call starts: serializes the request into the buffer gRPC
+  // sends (kept until the call ends) and returns it. A request that does not serialize fails the
+  // call (Finish reports why).
+  grpc::ByteBuffer* SerializeRequest(const Request& request) ABSL_LOCKS_EXCLUDED(mu_) {
     if (grpc::Status status = SerializeRequestMessage(method_, request, &request_bytes_);
         !status.ok()) {
       FailLocally(std::move(status));

@@ -38,6 +38,18 @@ absl::Status CheckExecutorFits(absl::string_view method, HandlerStyle style,
       ExecutorKindName(kind), " executor '", executor.name(), "': ", why));
 }
 
+// What a ServiceOptions setter left unused: the names it was given that `service` has no method
+// of. OK if none; else the error names the first and the setter.
+template <class ByMethod>
+absl::Status NoUnknownMethods(absl::string_view service, const ByMethod& unused,
+                              absl::string_view setter) {
+  if (unused.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("service ", service, " has no method '", unused.begin()->first,
+                   "' (ServiceOptions::", setter,
+                   " takes the method's name as written in the .proto)"));
+}
+
 }  // namespace
 
 Server::~Server() { Shutdown(absl::ZeroDuration()); }
@@ -209,20 +221,11 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
       bindings.push_back(binding.get());
       server->bindings_.push_back(std::move(binding));
     }
-    if (!bound.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "service ", service.full_name, " has no method '", bound.begin()->first,
-          "' (ServiceOptions::Bind takes the method's name as written in the .proto)"));
-    }
-    if (!prioritized.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "service ", service.full_name, " has no method '", prioritized.begin()->first,
-          "' (ServiceOptions::SetPriority takes the method's name as written in the .proto)"));
-    }
-    if (!queue_limited.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "service ", service.full_name, " has no method '", queue_limited.begin()->first,
-          "' (ServiceOptions::SetMaxQueueTime takes the method's name as written in the .proto)"));
+    for (absl::Status unknown :
+         {NoUnknownMethods(service.full_name, bound, "Bind"),
+          NoUnknownMethods(service.full_name, prioritized, "SetPriority"),
+          NoUnknownMethods(service.full_name, queue_limited, "SetMaxQueueTime")}) {
+      if (!unknown.ok()) return unknown;
     }
     server->grpc_services_.push_back(registration.definition.make_grpc_service(bindings));
     grpc_builder_.RegisterService(server->grpc_services_.back().get());

@@ -10,12 +10,12 @@ std::optional<grpc::Status> ExpiredWhileQueued(ServerCall* call) {
   ServerContext& context = call->context();
   const absl::Time now = absl::Now();
   const absl::Duration waited = now - context.times().received;
-  const std::string executor(method.executor->name());
-  if (context.IsCancelled() || now >= context.deadline()) {
+  const absl::string_view executor = method.executor->name();
+  const bool timed_out = now >= context.deadline();
+  if (timed_out || context.IsCancelled()) {
     method.expired_in_queue.fetch_add(1, std::memory_order_relaxed);
     // The client has its answer already (gRPC sent it when the call was cancelled or timed
     // out); this status only ends the call on the server.
-    const bool timed_out = now >= context.deadline();
     return grpc::Status(
         timed_out ? grpc::StatusCode::DEADLINE_EXCEEDED : grpc::StatusCode::CANCELLED,
         absl::StrCat(method.full_name, ": ", timed_out ? "deadline passed" : "cancelled",

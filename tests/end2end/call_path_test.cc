@@ -30,6 +30,24 @@ bool WaitUntilReceived(TestServer& server, absl::string_view method, uint64_t ca
   return true;
 }
 
+// One blocking-client call of `method`, made on a thread of its own so the test goes on while
+// the call waits.
+std::future<absl::StatusOr<TestReply>> CallInBackground(TestServer& server, Method method,
+                                                        TestRequest request,
+                                                        CallOptions options = CallOptions()) {
+  return std::async(std::launch::async, [&server, method, request, options] {
+    return server.Call(method, ClientForm::kBlocking, request, options);
+  });
+}
+
+// A server whose blocking methods run on one thread, with room for `max_queue` calls waiting.
+std::unique_ptr<TestServer> StartWithOneBlockingThread(size_t max_queue = 4096) {
+  return TestServer::Start([max_queue](ServerBuilder& builder, ServiceOptions&) {
+    builder.SetDefaultBlockingExecutor(std::make_shared<ThreadPool>(
+        ThreadPool::Options{.name = "one", .threads = 1, .max_queue = max_queue}));
+  });
+}
+
 class CallPath : public ::testing::TestWithParam<Method> {
  protected:
   std::string method() const { return MethodName(GetParam()); }
@@ -95,18 +113,11 @@ INSTANTIATE_TEST_SUITE_P(EveryStyle, CallPath,
 // With the method's only thread busy, a second call waits for its executor: the wait is its
 // queued time, from receipt to the handler's start.
 TEST(CallPathQueue, TimeWaitingForTheExecutorIsQueuedTime) {
-  auto server = TestServer::Start([](ServerBuilder& builder, ServiceOptions&) {
-    builder.SetDefaultBlockingExecutor(
-        std::make_shared<ThreadPool>(ThreadPool::Options{.name = "one", .threads = 1}));
-  });
+  auto server = StartWithOneBlockingThread();
   ASSERT_NE(server, nullptr);
-  auto blocked = std::async(std::launch::async, [&] {
-    return server->Call(Method::kBlocking, ClientForm::kBlocking, MakeRequest(TestRequest::BLOCK));
-  });
+  auto blocked = CallInBackground(*server, Method::kBlocking, MakeRequest(TestRequest::BLOCK));
   ASSERT_TRUE(server->service().WaitForHandlersWaiting(1, kWait));
-  auto queued = std::async(std::launch::async, [&] {
-    return server->Call(Method::kBlocking, ClientForm::kBlocking, MakeRequest(TestRequest::ECHO));
-  });
+  auto queued = CallInBackground(*server, Method::kBlocking, MakeRequest(TestRequest::ECHO));
   ASSERT_TRUE(WaitUntilReceived(*server, "Blocking", 2));
   absl::SleepFor(absl::Milliseconds(100));
   server->service().Release();
@@ -124,18 +135,11 @@ TEST(CallPathQueue, TimeWaitingForTheExecutorIsQueuedTime) {
 // A call its executor refuses is answered at once and never runs: it counts as received and
 // rejected, not as run.
 TEST(CallPathQueue, ARefusedCallNeverRuns) {
-  auto server = TestServer::Start([](ServerBuilder& builder, ServiceOptions&) {
-    builder.SetDefaultBlockingExecutor(std::make_shared<ThreadPool>(
-        ThreadPool::Options{.name = "full", .threads = 1, .max_queue = 1}));
-  });
+  auto server = StartWithOneBlockingThread(/*max_queue=*/1);
   ASSERT_NE(server, nullptr);
-  auto blocked = std::async(std::launch::async, [&] {
-    return server->Call(Method::kBlocking, ClientForm::kBlocking, MakeRequest(TestRequest::BLOCK));
-  });
+  auto blocked = CallInBackground(*server, Method::kBlocking, MakeRequest(TestRequest::BLOCK));
   ASSERT_TRUE(server->service().WaitForHandlersWaiting(1, kWait));
-  auto queued = std::async(std::launch::async, [&] {
-    return server->Call(Method::kBlocking, ClientForm::kBlocking, MakeRequest(TestRequest::ECHO));
-  });
+  auto queued = CallInBackground(*server, Method::kBlocking, MakeRequest(TestRequest::ECHO));
   ASSERT_TRUE(WaitUntilReceived(*server, "Blocking", 2));
   absl::StatusOr<TestReply> refused =
       server->Call(Method::kBlocking, ClientForm::kBlocking, MakeRequest(TestRequest::ECHO));
@@ -164,10 +168,7 @@ class ExpiredInQueue : public ::testing::TestWithParam<Method> {
       options.SetMaxQueueTime(method(), absl::Milliseconds(100));
     });
     ASSERT_NE(server_, nullptr);
-    holder_ = std::async(std::launch::async, [this] {
-      return server_->Call(GetParam(), ClientForm::kBlocking,
-                           MakeRequest(TestRequest::BLOCKING_SLEEP));
-    });
+    holder_ = CallInBackground(*server_, GetParam(), MakeRequest(TestRequest::BLOCKING_SLEEP));
     ASSERT_TRUE(server_->service().WaitForHandlersWaiting(1, kWait));
   }
 
@@ -198,11 +199,8 @@ TEST_P(ExpiredInQueue, DeadlinePassedWhileQueuedNeverRunsTheHandler) {
 
 TEST_P(ExpiredInQueue, CancelledWhileQueuedNeverRunsTheHandler) {
   auto cancellation = ClientCancellation::Create();
-  auto reply = std::async(std::launch::async, [&] {
-    return server_->Call(GetParam(), ClientForm::kBlocking,
-                         MakeRequest(TestRequest::WAIT_FOR_CANCEL),
-                         CallOptions().set_cancellation(cancellation).set_timeout(kWait));
-  });
+  auto reply = CallInBackground(*server_, GetParam(), MakeRequest(TestRequest::WAIT_FOR_CANCEL),
+                                CallOptions().set_cancellation(cancellation).set_timeout(kWait));
   ASSERT_TRUE(WaitUntilReceived(*server_, method(), 2));
   cancellation->Cancel();
   EXPECT_EQ(reply.get().status().code(), absl::StatusCode::kCancelled);
@@ -211,11 +209,8 @@ TEST_P(ExpiredInQueue, CancelledWhileQueuedNeverRunsTheHandler) {
 }
 
 TEST_P(ExpiredInQueue, PastTheQueueLimitAnswersResourceExhausted) {
-  auto reply = std::async(std::launch::async, [&] {
-    return server_->Call(GetParam(), ClientForm::kBlocking,
-                         MakeRequest(TestRequest::WAIT_FOR_CANCEL),
-                         CallOptions().set_timeout(kWait));
-  });
+  auto reply = CallInBackground(*server_, GetParam(), MakeRequest(TestRequest::WAIT_FOR_CANCEL),
+                                CallOptions().set_timeout(kWait));
   ASSERT_TRUE(WaitUntilReceived(*server_, method(), 2));
   absl::SleepFor(absl::Milliseconds(200));  // past the 100 ms limit
   ReleaseAndExpectOnlyTheHolderRan();

@@ -90,6 +90,10 @@ struct Slot {
     std::vector<int64_t> latencies_ns;  // OK calls that ended inside the window
     std::array<uint64_t, kStatusCodes> errors{};
     uint64_t messages = 0;  // streamed messages received inside the window
+
+    void CountError(const grpc::Status& status) {
+      errors[std::clamp(static_cast<int>(status.error_code()), 0, kStatusCodes - 1)]++;
+    }
   };
 
   LoadState* state = nullptr;
@@ -345,7 +349,7 @@ class LoadState {
         if (status.ok()) {
           stats.latencies_ns.push_back(now - call->intended_ns);
         } else {
-          stats.errors[std::clamp(static_cast<int>(status.error_code()), 0, kStatusCodes - 1)]++;
+          stats.CountError(status);
         }
       }
       if (status.ok() && now >= window_start_ns_ && now <= window_end_ns_) ++ok_ended_in_window_;
@@ -483,8 +487,7 @@ void Slot::OnCallDone(const grpc::Status& status) {
   const int64_t now = NowNs();
   if (now >= state->window_start_ns()) {
     if (!status.ok()) {
-      stats[call_class].errors[std::clamp(static_cast<int>(status.error_code()), 0,
-                                          kStatusCodes - 1)]++;
+      stats[call_class].CountError(status);
     } else if (now <= state->window_end_ns()) {
       stats[call_class].latencies_ns.push_back(now - started_ns);
     }

@@ -65,6 +65,21 @@ Kind KindOf(const MethodDescriptor& method) {
   return method.server_streaming() ? Kind::kServerStreaming : Kind::kUnary;
 }
 
+// The method's kind as gRPC's RpcMethod::RpcType names it.
+const char* RpcTypeOf(const MethodDescriptor& method) {
+  switch (KindOf(method)) {
+    case Kind::kUnary:
+      return "NORMAL_RPC";
+    case Kind::kServerStreaming:
+      return "SERVER_STREAMING";
+    case Kind::kClientStreaming:
+      return "CLIENT_STREAMING";
+    case Kind::kBidi:
+      break;
+  }
+  return "BIDI_STREAMING";
+}
+
 Vars MethodVars(const ServiceDescriptor& service, const MethodDescriptor& method, int index) {
   using google::protobuf::compiler::cpp::QualifiedClassName;
   const std::string request = QualifiedClassName(method.input_type());
@@ -74,6 +89,7 @@ Vars MethodVars(const ServiceDescriptor& service, const MethodDescriptor& method
       {"service_full", service.full_name()},
       {"grpc_service", absl::StrCat("::", absl::StrReplaceAll(service.full_name(), {{".", "::"}}))},
       {"method", method.name()},
+      {"rpc_type", RpcTypeOf(method)},
       {"index", absl::StrCat(index)},
       {"request", request},
       {"response", response},
@@ -225,7 +241,6 @@ void PrintServerBase(Printer& p, const ServiceDescriptor& service) {
     Vars method_vars = MethodVars(service, method, i);
     switch (KindOf(method)) {
       case Kind::kUnary:
-        method_vars["rpc_type"] = "NORMAL_RPC";
         method_vars["handler"] = "CallbackUnaryHandler";
         method_vars["params"] =
             "::grpc::CallbackServerContext* context, const ::grpc::ByteBuffer* request, "
@@ -233,21 +248,18 @@ void PrintServerBase(Printer& p, const ServiceDescriptor& service) {
         method_vars["call_args"] = "context, request, response";
         break;
       case Kind::kServerStreaming:
-        method_vars["rpc_type"] = "SERVER_STREAMING";
         method_vars["handler"] = "CallbackServerStreamingHandler";
         method_vars["params"] =
             "::grpc::CallbackServerContext* context, const ::grpc::ByteBuffer* request";
         method_vars["call_args"] = "context, request";
         break;
       case Kind::kClientStreaming:
-        method_vars["rpc_type"] = "CLIENT_STREAMING";
         method_vars["handler"] = "CallbackClientStreamingHandler";
         method_vars["params"] =
             "::grpc::CallbackServerContext* context, ::grpc::ByteBuffer* response";
         method_vars["call_args"] = "context, response";
         break;
       case Kind::kBidi:
-        method_vars["rpc_type"] = "BIDI_STREAMING";
         method_vars["handler"] = "CallbackBidiHandler";
         method_vars["params"] = "::grpc::CallbackServerContext* context";
         method_vars["call_args"] = "context";
@@ -433,23 +445,7 @@ void PrintClientDefinitions(Printer& p, const ServiceDescriptor& service) {
           "    : stub_($grpc_service$::NewStub(channel)),\n"
           "      channel_(std::move(channel))");
   for (int i = 0; i < service.method_count(); ++i) {
-    const MethodDescriptor& method = *service.method(i);
-    Vars method_vars = MethodVars(service, method, i);
-    switch (KindOf(method)) {
-      case Kind::kUnary:
-        method_vars["rpc_type"] = "NORMAL_RPC";
-        break;
-      case Kind::kServerStreaming:
-        method_vars["rpc_type"] = "SERVER_STREAMING";
-        break;
-      case Kind::kClientStreaming:
-        method_vars["rpc_type"] = "CLIENT_STREAMING";
-        break;
-      case Kind::kBidi:
-        method_vars["rpc_type"] = "BIDI_STREAMING";
-        break;
-    }
-    p.Print(method_vars,
+    p.Print(MethodVars(service, *service.method(i), i),
             ",\n      tandem_method_$method$_(kTandemMethod$method$,\n"
             "          ::grpc::internal::RpcMethod::$rpc_type$, channel_)");
   }
@@ -480,7 +476,7 @@ void PrintClientDefinitions(Printer& p, const ServiceDescriptor& service) {
                 "          kTandemMethod$method$, options, [&](Call* call) {\n"
                 "            ::grpc::internal::ClientCallbackReaderFactory<::grpc::ByteBuffer>::Create(\n"
                 "                channel_.get(), tandem_method_$method$_, call->context(),\n"
-                "                call->request_bytes(request), call);\n"
+                "                call->SerializeRequest(request), call);\n"
                 "          }));\n"
                 "}\n\n");
         break;
