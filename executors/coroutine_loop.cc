@@ -6,6 +6,7 @@
 #include "absl/base/internal/raw_logging.h"
 #include "absl/strings/str_cat.h"
 #include "asio/post.hpp"
+#include "executors/internal/call_scope_executor.h"
 #include "executors/internal/watched_executor.h"
 #include "executors/internal/watched_thread.h"
 
@@ -43,9 +44,11 @@ std::optional<CoroutineLoop::WorkGuard> CoroutineLoop::TryReserve() {
 bool CoroutineLoop::TryPost(Task task, PostOptions options) {
   const std::optional<WorkGuard> reserved = TryReserve();
   if (!reserved) return false;
-  Queue(options.priority, [this, task = std::move(task), label = options.label]() mutable {
+  Queue(options.priority, [this, task = std::move(task), label = options.label,
+                           call_scope = std::move(options.call_scope)]() mutable {
     {
       executors_internal::WatchScope watch(label, options_.watchdog_threshold);
+      InCallScope enter(std::move(call_scope));
       std::move(task)();
     }
     stats_.OnFinished();
@@ -58,18 +61,26 @@ bool CoroutineLoop::TrySpawn(tandem::Task<void> coroutine, PostOptions options) 
   const std::optional<WorkGuard> reserved = TryReserve();
   if (!reserved) return false;
   // A coroutine is in flight from its start until it completes.
-  Queue(options.priority, [this, coroutine = std::move(coroutine), label = options.label]() mutable {
-    // Every resumption of the coroutine goes through its executor, which tells the watchdog.
-    executors_internal::WatchedExecutor executor(context_.get_executor(), label,
-                                                 options_.watchdog_threshold);
-    asio::co_spawn(executor, std::move(coroutine), [this](std::exception_ptr error) {
+  Queue(options.priority, [this, coroutine = std::move(coroutine), label = options.label,
+                           call_scope = std::move(options.call_scope)]() mutable {
+    auto on_done = [this](std::exception_ptr error) {
       if (error) {
         ABSL_RAW_LOG(FATAL, "CoroutineLoop %s: exception escaped a spawned coroutine",
                      options_.name.c_str());
       }
       stats_.OnFinished();
       pending_.fetch_sub(1, std::memory_order_relaxed);
-    });
+    };
+    // Every resumption of the coroutine goes through its executor, which tells the watchdog and
+    // makes the coroutine's call current.
+    executors_internal::WatchedExecutor executor(context_.get_executor(), label,
+                                                 options_.watchdog_threshold);
+    if (call_scope) {
+      asio::co_spawn(executors_internal::CallScopeExecutor(executor, std::move(call_scope)),
+                     std::move(coroutine), std::move(on_done));
+    } else {
+      asio::co_spawn(executor, std::move(coroutine), std::move(on_done));
+    }
   });
   return true;
 }

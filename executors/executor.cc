@@ -58,6 +58,7 @@ bool InlineExecutor::TryPost(Task task, PostOptions options) {
   in_flight_.fetch_add(1, std::memory_order_relaxed);
   {
     executors_internal::WatchScope watch(&thread, options.label, watchdog_threshold());
+    InCallScope enter(std::move(options.call_scope));
     std::move(task)();
   }
   in_flight_.fetch_sub(1, std::memory_order_relaxed);

@@ -3,8 +3,8 @@
 // An executor accepts tasks and runs them on threads (or a loop) that it owns. Tandem binds every
 // method of a service to one executor; the gRPC dispatch path only ever calls `TryPost` (or, for
 // coroutine handlers, `TrySpawn`), so this interface is the line between gRPC's threads and user
-// code. Each task may carry a priority and
-// a label (PostOptions): the label names the work in the watchdog's reports (executors/watchdog.h).
+// code. Each task may carry a priority, a label (PostOptions): the label names the work in the
+// watchdog's reports (executors/watchdog.h), and the call it serves (executors/call_scope.h).
 //
 // Threads: every member is thread-safe. `TryPost` never blocks and never runs the task on the
 // caller's thread, except on the `InlineExecutor`, whose whole point is to do exactly that.
@@ -24,6 +24,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "executors/call_scope.h"
 #include "executors/task.h"
 #include "executors/work_label.h"
 
@@ -57,6 +58,10 @@ struct PostOptions {
   // What the watchdog names if the task holds its thread too long; null for unlabelled work.
   // Must outlive the task.
   const WorkLabel* label = nullptr;
+  // The call the task serves, if any: current while the task runs (on a coroutine, during each
+  // of its resumptions), so the client calls it makes inherit the call's deadline and
+  // cancellation (executors/call_scope.h).
+  std::shared_ptr<CallScope> call_scope;
 };
 
 // A snapshot of an executor's load. Counters are cumulative since construction.

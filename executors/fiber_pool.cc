@@ -117,9 +117,13 @@ void FiberPool::Launch(Queued queued) {
        .label = queued.options.label,
        .turn = queued.turn,
        .stacks = &stacks_},
-      [this, task = std::move(queued.task), posted_at = queued.posted_at]() mutable {
+      [this, task = std::move(queued.task), posted_at = queued.posted_at,
+       call_scope = std::move(queued.options.call_scope)]() mutable {
         stats_.OnStarted(posted_at);
-        std::move(task)();
+        {
+          InCallScope enter(std::move(call_scope));
+          std::move(task)();
+        }
         task = nullptr;  // What the task holds goes before it counts as done.
         stats_.OnFinished();
         MarkTaskDone();

@@ -24,7 +24,7 @@ bool ThreadPool::TryPost(Task task, PostOptions options) {
     absl::MutexLock lock(&mu_);
     if (!stopping_ && queued_count_ < options_.max_queue) {
       queues_[static_cast<size_t>(options.priority)].push_back(
-          Queued{std::move(task), absl::Now(), options.label});
+          Queued{std::move(task), absl::Now(), options.label, std::move(options.call_scope)});
       ++queued_count_;
       stats_.OnPosted();
       return true;
@@ -71,6 +71,7 @@ void ThreadPool::RunWorker(int index) {
     stats_.OnStarted(next.posted_at);
     {
       executors_internal::WatchScope watch(&watched, next.label, options_.watchdog_threshold);
+      InCallScope enter(std::move(next.call_scope));
       std::move(next.task)();
     }
     stats_.OnFinished();

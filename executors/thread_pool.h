@@ -61,6 +61,7 @@ class ThreadPool final : public Executor {
     Task task;
     absl::Time posted_at;
     const WorkLabel* label = nullptr;
+    std::shared_ptr<CallScope> call_scope;
   };
 
   void RunWorker(int index) ABSL_LOCKS_EXCLUDED(mu_);
