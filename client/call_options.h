@@ -4,6 +4,11 @@
 //                                .set_timeout(absl::Seconds(2))
 //                                .AddMetadata("x-request-id", "42"));
 //
+// A call made while serving a call (in a handler, on any executor; see executors/call_scope.h)
+// inherits that call's deadline, less the server's margin, unless its own is earlier, and is
+// cancelled when that call is cancelled. set_detached(true) opts out, for background work that
+// must outlive the call that started it.
+//
 // A value type: copy it freely. Not thread-safe to modify while another thread reads it.
 #ifndef TANDEM_CLIENT_CALL_OPTIONS_H_
 #define TANDEM_CLIENT_CALL_OPTIONS_H_
@@ -15,6 +20,7 @@
 
 #include "absl/time/time.h"
 #include "client/cancellation.h"
+#include "executors/call_scope.h"
 #include "grpcpp/client_context.h"
 
 namespace tandem {
@@ -45,6 +51,12 @@ class CallOptions {
     return *this;
   }
 
+  // True: the call inherits nothing from the call being served (its deadline and cancellation).
+  CallOptions& set_detached(bool detached) {
+    detached_ = detached;
+    return *this;
+  }
+
   // Lets another thread cancel the call (see ClientCancellation).
   CallOptions& set_cancellation(std::shared_ptr<ClientCancellation> cancellation) {
     cancellation_ = std::move(cancellation);
@@ -54,14 +66,19 @@ class CallOptions {
   absl::Time deadline() const { return deadline_; }
   const std::shared_ptr<ClientCancellation>& cancellation() const { return cancellation_; }
 
-  // Applies the options to a fresh context, before the call starts.
-  void ApplyTo(grpc::ClientContext& context) const;
+  // Applies the options to a fresh context, before the call starts: deadline (the inherited one
+  // too), metadata, wait-for-ready, and the cancellations that apply (this call's
+  // ClientCancellation, the current call scope's). Keep the result until the call ends: it
+  // unregisters the call from the scope.
+  [[nodiscard]] CallScope::Registration ApplyTo(
+      const std::shared_ptr<grpc::ClientContext>& context) const;
 
  private:
   absl::Time deadline_ = absl::InfiniteFuture();
   absl::Duration timeout_ = absl::InfiniteDuration();
   std::vector<std::pair<std::string, std::string>> metadata_;
   bool wait_for_ready_ = false;
+  bool detached_ = false;
   std::shared_ptr<ClientCancellation> cancellation_;
 };
 

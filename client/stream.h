@@ -102,12 +102,11 @@ class ClientStreamCall final
 
   // `method` is the generated client's constant, "/package.Service/Method".
   ClientStreamCall(absl::string_view method, const CallOptions& options)
-      : method_(method), context_(std::make_shared<grpc::ClientContext>()) {
-    options.ApplyTo(*context_);
-  }
+      : method_(method),
+        context_(std::make_shared<grpc::ClientContext>()),
+        in_scope_(options.ApplyTo(context_)) {}
 
   grpc::ClientContext* context() override { return context_.get(); }
-  std::weak_ptr<grpc::ClientContext> weak_context() { return context_; }
   // For client streaming: the single response, parsed when the call ends OK.
   Response* response() { return &response_; }
   // For client streaming: where gRPC puts the single response's bytes.
@@ -312,7 +311,8 @@ class ClientStreamCall final
   }
 
   const absl::string_view method_;
-  std::shared_ptr<grpc::ClientContext> context_;  // shared: ClientCancellation holds a weak_ptr
+  std::shared_ptr<grpc::ClientContext> context_;  // shared: cancellations hold a weak_ptr
+  const CallScope::Registration in_scope_;
   std::atomic<int> refs_{2};                      // gRPC's (OnDone) and the handle's
 
   mutable absl::Mutex mu_;
@@ -353,8 +353,6 @@ class ClientCallHandle {
 template <class Call, class Attach>
 Call* StartClientStream(absl::string_view method, const CallOptions& options, Attach attach) {
   auto* call = new Call(method, options);
-  // Before the start: a cancellation that came first cancels the call as it starts.
-  if (options.cancellation()) options.cancellation()->Attach(call->weak_context());
   attach(call);
   call->AddHold();  // Released by Finish or by the handle's end (ReleaseHoldOnce).
   call->StartCall();

@@ -52,14 +52,12 @@ absl::StatusOr<Response> BlockingUnaryCall(absl::string_view method, Start start
     return ToAbslStatus(serialized);
   }
   auto context = std::make_shared<grpc::ClientContext>();
-  options.ApplyTo(*context);
+  const CallScope::Registration in_scope = options.ApplyTo(context);
   grpc::ByteBuffer response_bytes;
   grpc::Status status;
   // Event's destructor waits out a Notify still running, so leaving this frame as soon as the
   // wait ends is safe.
   Event done;
-  // Attached before the start: a cancellation that came first cancels the call as it starts.
-  if (options.cancellation()) options.cancellation()->Attach(context);
   start(context.get(), &request_bytes, &response_bytes, [&](grpc::Status result) {
     status = std::move(result);
     done.Notify();
@@ -85,9 +83,7 @@ class AsyncUnaryOp {
       op->Complete(std::move(serialized));
       return;
     }
-    options.ApplyTo(*op->context_);
-    // Attached before the start: a cancellation that came first cancels the call as it starts.
-    if (options.cancellation()) options.cancellation()->Attach(op->context_);
+    op->in_scope_ = options.ApplyTo(op->context_);
     // After this, `op` may be deleted at any moment by its completion.
     start(op->context_.get(), &op->request_, &op->response_,
           [op](grpc::Status status) { op->Complete(std::move(status)); });
@@ -112,7 +108,8 @@ class AsyncUnaryOp {
   }
 
   const absl::string_view method_;  // the generated client's constant
-  std::shared_ptr<grpc::ClientContext> context_;  // shared: ClientCancellation holds a weak_ptr
+  std::shared_ptr<grpc::ClientContext> context_;  // shared: cancellations hold a weak_ptr
+  CallScope::Registration in_scope_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
   Handler handler_;

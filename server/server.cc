@@ -141,6 +141,11 @@ ServerBuilder& ServerBuilder::SetStreamLimits(StreamLimits limits) {
   return *this;
 }
 
+ServerBuilder& ServerBuilder::SetDeadlineMargin(absl::Duration margin) {
+  deadline_margin_ = margin;
+  return *this;
+}
+
 ServerBuilder& ServerBuilder::SetDefaultThreadPoolOptions(ThreadPool::Options options) {
   default_pool_options_ = std::move(options);
   return *this;
@@ -152,6 +157,11 @@ void ServerBuilder::AddService(server_internal::ServiceDefinition definition,
 }
 
 absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
+  if (deadline_margin_ < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("SetDeadlineMargin needs a margin of zero or more, not ",
+                     absl::FormatDuration(deadline_margin_)));
+  }
   std::unique_ptr<Server> server(new Server());
 
   // Executors are made only when a method needs them, and then owned by the server.
@@ -195,6 +205,7 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
         prioritized.erase(priority);
       }
       binding->stream_limits = stream_limits_;
+      binding->deadline_margin = deadline_margin_;
       auto queue_limit = queue_limited.find(std::string(method.name));
       if (queue_limit != queue_limited.end()) {
         if (queue_limit->second <= absl::ZeroDuration()) {

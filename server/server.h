@@ -101,6 +101,11 @@ class ServerBuilder {
   // The write-queue bounds of every streaming call (see StreamLimits).
   ServerBuilder& SetStreamLimits(StreamLimits limits);
 
+  // What the client calls a handler makes keep in hand of its call's deadline: they inherit the
+  // call's deadline less `margin` (executors/call_scope.h), so the handler still has time to
+  // answer when they time out. Default: none. Must not be negative.
+  ServerBuilder& SetDeadlineMargin(absl::Duration margin);
+
   // gRPC's builder, for options Tandem does not wrap (message sizes, keepalive, ...). Register
   // services through RegisterService, not here.
   grpc::ServerBuilder& grpc_builder() { return grpc_builder_; }
@@ -124,6 +129,7 @@ class ServerBuilder {
   std::vector<Registration> registrations_;
   ThreadPool::Options default_pool_options_;
   StreamLimits stream_limits_;
+  absl::Duration deadline_margin_ = absl::ZeroDuration();
   std::shared_ptr<Executor> default_blocking_;
   std::shared_ptr<CoroutineLoop> default_loop_;
   std::shared_ptr<Executor> default_callback_;

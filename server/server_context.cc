@@ -7,8 +7,11 @@
 namespace tandem {
 
 ServerContext::ServerContext(grpc::CallbackServerContext* grpc_context, absl::string_view method,
-                             Priority priority)
-    : grpc_context_(grpc_context), method_(method), priority_(priority) {}
+                             Priority priority, absl::Duration deadline_margin)
+    : grpc_context_(grpc_context),
+      method_(method),
+      priority_(priority),
+      call_scope_(std::make_shared<CallScope>(deadline() - deadline_margin)) {}
 
 CallTimes ServerContext::times() const {
   const auto stamp = [](const std::atomic<int64_t>& nanos) {
@@ -53,7 +56,9 @@ void ServerContext::MarkCancelled() {
     cancelled_ = true;
     callbacks.swap(on_cancelled_);
   }
-  if (first) cancelled_event_.Notify();
+  if (!first) return;
+  cancelled_event_.Notify();
+  call_scope_->Cancel();
   for (auto& callback : callbacks) std::move(callback)();
 }
 

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -27,6 +28,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "asio/async_result.hpp"
+#include "executors/call_scope.h"
 #include "executors/completion.h"
 #include "executors/event.h"
 #include "executors/executor.h"
@@ -43,8 +45,10 @@ struct CallTimes {
 
 class ServerContext {
  public:
+  // `deadline_margin`: what the client calls the handler makes keep in hand of the call's
+  // deadline (ServerBuilder::SetDeadlineMargin).
   ServerContext(grpc::CallbackServerContext* grpc_context, absl::string_view method,
-                Priority priority);
+                Priority priority, absl::Duration deadline_margin);
 
   ServerContext(const ServerContext&) = delete;
   ServerContext& operator=(const ServerContext&) = delete;
@@ -102,12 +106,20 @@ class ServerContext {
         token);
   }
 
+  // What the client calls made while serving this call inherit: the deadline less the server's
+  // margin, and cancellation with this call. Tandem makes it current while the handler runs
+  // (executors/call_scope.h); code that continues the call elsewhere, such as a callback
+  // handler's completion on a gRPC thread, enters it with
+  // `tandem::InCallScope enter(context.call_scope());`. Thread-safe.
+  const std::shared_ptr<CallScope>& call_scope() const { return call_scope_; }
+
   // gRPC's own context, for what Tandem does not wrap. Same thread rules as this object.
   grpc::CallbackServerContext* grpc_context() const { return grpc_context_; }
 
   // For Tandem: called by the call's OnCancel reaction (a gRPC thread), or where Tandem learns
   // first that the call is over; later calls do nothing. Runs the pending cancellation
-  // callbacks, which only post work. Never blocks.
+  // callbacks, which only post work, and cancels the client calls made in the call's scope.
+  // Never blocks.
   void MarkCancelled() ABSL_LOCKS_EXCLUDED(mu_);
 
   // For Tandem's call path: stamps the started and finished times. Any thread; never blocks.
@@ -125,6 +137,7 @@ class ServerContext {
   const std::string method_;
   const Priority priority_;
   const absl::Time received_ = absl::Now();
+  const std::shared_ptr<CallScope> call_scope_;
   // Unix nanoseconds; 0 until the stage is reached.
   std::atomic<int64_t> started_ns_{0};
   std::atomic<int64_t> finished_ns_{0};

@@ -99,14 +99,18 @@ void HandOff(ServerCall* call, Invoke invoke) {
   static_assert(kStyle != HandlerStyle::kNotImplemented);
   MethodBinding& method = call->method();
   call->AddHandle();
+  // The handler runs in its call's scope, so the client calls it makes inherit the call's
+  // deadline and cancellation, wherever its code resumes.
+  PostOptions options = method.post_options();
+  options.call_scope = call->context().call_scope();
   bool started;
   if constexpr (kStyle == HandlerStyle::kCoroutine) {
     started = method.executor->TrySpawn(RunCoroutineHandler(call, std::move(invoke)),
-                                        method.post_options());
+                                        std::move(options));
   } else {
     started = method.executor->TryPost(
         [call, invoke = std::move(invoke)]() mutable { RunHandler<kStyle>(call, invoke); },
-        method.post_options());
+        std::move(options));
   }
   if (!started) {
     call->PostFinish(RejectedStatus(method));

@@ -33,6 +33,7 @@ struct MethodBinding {
   WorkLabel label;  // named full_name: what the watchdog reports, and its count
   StreamLimits stream_limits;
   absl::Duration max_queue_time = absl::InfiniteDuration();  // ServiceOptions::SetMaxQueueTime
+  absl::Duration deadline_margin = absl::ZeroDuration();     // ServerBuilder::SetDeadlineMargin
 
   // How the method's work is posted to its executor.
   PostOptions post_options() const { return {.priority = priority, .label = &label}; }

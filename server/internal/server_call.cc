@@ -5,7 +5,7 @@ namespace tandem::server_internal {
 ServerCall::ServerCall(MethodBinding& method, grpc::CallbackServerContext* grpc_context,
                        absl::string_view handle_noun)
     : method_(method),
-      context_(grpc_context, method.full_name, method.priority),
+      context_(grpc_context, method.full_name, method.priority, method.deadline_margin),
       handle_noun_(handle_noun) {
   method_.started.fetch_add(1, std::memory_order_relaxed);
 }

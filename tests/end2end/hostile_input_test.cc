@@ -1242,7 +1242,9 @@ TEST_P(CancelledClientStream, IsNeverCountedAsFinishedOk) {
   }
   ASSERT_TRUE(EveryStartedCallFinishes(*server, FullName(method)));
   const MethodStats stats = server->StatsOf(FullName(method));
-  EXPECT_EQ(stats.started, static_cast<uint64_t>(kCalls));
+  // A cancellation may overtake its call's first message on the server, which then never hands
+  // the call over: at most kCalls calls start.
+  EXPECT_LE(stats.started, static_cast<uint64_t>(kCalls));
   EXPECT_EQ(stats.finished_ok, 0u);
   EXPECT_TRUE(GoodCall(*server, method));
 }

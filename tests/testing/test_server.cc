@@ -29,23 +29,9 @@ CoroutineLoop& ClientLoop() {
   return *loop;
 }
 
-absl::StatusOr<TestReply> CallBlocking(Client& client, Method method, const TestRequest& request,
-                                       const CallOptions& options) {
-  switch (method) {
-    case Method::kBlocking:
-      return client.Blocking(request, options);
-    case Method::kCoroutine:
-      return client.Coroutine(request, options);
-    case Method::kCallback:
-      return client.Callback(request, options);
-    case Method::kCallbackOnPool:
-      return client.CallbackOnPool(request, options);
-  }
-  return absl::InternalError("unknown method");
-}
-
-absl::StatusOr<TestReply> CallAsync(Client& client, Method method, const TestRequest& request,
-                                    const CallOptions& options, absl::Duration limit) {
+absl::StatusOr<TestReply> CallAsyncWithin(Client& client, Method method,
+                                          const TestRequest& request, const CallOptions& options,
+                                          absl::Duration limit) {
   // Shared, so a reply arriving after the test gave up lands somewhere valid.
   struct Outcome {
     absl::Notification done;
@@ -56,54 +42,12 @@ absl::StatusOr<TestReply> CallAsync(Client& client, Method method, const TestReq
     outcome->reply = std::move(reply);
     outcome->done.Notify();
   };
-  switch (method) {
-    case Method::kBlocking:
-      client.AsyncBlocking(request, options, on_done);
-      break;
-    case Method::kCoroutine:
-      client.AsyncCoroutine(request, options, on_done);
-      break;
-    case Method::kCallback:
-      client.AsyncCallback(request, options, on_done);
-      break;
-    case Method::kCallbackOnPool:
-      client.AsyncCallbackOnPool(request, options, on_done);
-      break;
-  }
+  tandem::testing::CallAsync(client, method, request, options, on_done);
   if (!outcome->done.WaitForNotificationWithTimeout(limit)) return NoReply(limit);
   return outcome->reply;
 }
 
-Task<absl::StatusOr<TestReply>> CallCoroutine(Client& client, Method method, TestRequest request,
-                                              CallOptions options) {
-  switch (method) {
-    case Method::kBlocking:
-      co_return co_await client.CoBlocking(request, options);
-    case Method::kCoroutine:
-      co_return co_await client.CoCoroutine(request, options);
-    case Method::kCallback:
-      co_return co_await client.CoCallback(request, options);
-    case Method::kCallbackOnPool:
-      co_return co_await client.CoCallbackOnPool(request, options);
-  }
-  co_return absl::InternalError("unknown method");
-}
-
 }  // namespace
-
-std::string MethodName(Method method) {
-  switch (method) {
-    case Method::kBlocking:
-      return "Blocking";
-    case Method::kCoroutine:
-      return "Coroutine";
-    case Method::kCallback:
-      return "Callback";
-    case Method::kCallbackOnPool:
-      return "CallbackOnPool";
-  }
-  return "Unknown";
-}
 
 std::string ClientFormName(ClientForm form) {
   switch (form) {
@@ -184,7 +128,7 @@ absl::StatusOr<TestReply> TestServer::Call(Method method, ClientForm form,
       return reply.get();
     }
     case ClientForm::kAsyncCallback:
-      return CallAsync(*client_, method, request, options, limit);
+      return CallAsyncWithin(*client_, method, request, options, limit);
     case ClientForm::kCoroutine: {
       std::future<absl::StatusOr<TestReply>> reply =
           asio::co_spawn(ClientLoop().executor(),

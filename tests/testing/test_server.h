@@ -14,16 +14,14 @@
 #include "grpcpp/channel.h"
 #include "proto/test_service.tandem.h"
 #include "server/server.h"
+#include "tests/testing/test_methods.h"
 #include "tests/testing/test_service_impl.h"
 
 namespace tandem::testing {
 
-// A TestService method, and so the handler style (and default executor) it runs in.
-enum class Method { kBlocking, kCoroutine, kCallback, kCallbackOnPool };
 // How the client calls it.
 enum class ClientForm { kBlocking, kAsyncCallback, kCoroutine };
 
-std::string MethodName(Method method);
 std::string ClientFormName(ClientForm form);
 
 class TestServer {

@@ -26,6 +26,32 @@ grpc::Status Cancelled() {
   return grpc::Status(grpc::StatusCode::CANCELLED, "the handler saw the cancellation");
 }
 
+// FORWARD's pieces, shared by every style.
+grpc::Status CannotForward(const TestRequest& request) {
+  return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                      absl::StrCat("cannot forward to '", request.forward_method(),
+                                   "': no such method, or no nested client connected"));
+}
+
+CallOptions ForwardOptions(const TestRequest& request) {
+  CallOptions options;
+  options.set_detached(request.detached());
+  if (request.forward_timeout_ms() > 0) {
+    options.set_timeout(absl::Milliseconds(request.forward_timeout_ms()));
+  }
+  return options;
+}
+
+// The onward call's reply becomes this call's, or its status this call's status.
+grpc::Status Forwarded(absl::StatusOr<TestReply> forwarded, TestReply* reply) {
+  if (!forwarded.ok()) {
+    return grpc::Status(static_cast<grpc::StatusCode>(forwarded.status().code()),
+                        std::string(forwarded.status().message()));
+  }
+  *reply = *std::move(forwarded);
+  return grpc::Status::OK;
+}
+
 }  // namespace
 
 TestServiceImpl::TestServiceImpl()
@@ -79,6 +105,7 @@ std::optional<grpc::Status> TestServiceImpl::RunImmediateAction(ServerContext& c
   reply->set_handler_style(std::string(style));
   reply->set_peer(context.peer());
   reply->set_has_deadline(context.deadline() != absl::InfiniteFuture());
+  reply->set_deadline_unix_ns(reply->has_deadline() ? absl::ToUnixNanos(context.deadline()) : 0);
   const CallTimes times = context.times();
   reply->set_received_unix_ns(absl::ToUnixNanos(times.received));
   reply->set_started_unix_ns(absl::ToUnixNanos(times.started));
@@ -125,6 +152,14 @@ grpc::Status TestServiceImpl::Blocking(ServerContext& context, const TestRequest
       return grpc::Status::OK;
     case TestRequest::NESTED_CALL:
       return NestedCall(request, reply);
+    case TestRequest::FORWARD: {
+      tandem::SleepFor(absl::Milliseconds(request.sleep_ms()));
+      std::shared_ptr<TestClient> client = NestedClient();
+      const std::optional<Method> method = MethodNamed(request.forward_method());
+      if (client == nullptr || !method) return CannotForward(request);
+      return Forwarded(CallBlocking(*client, *method, request.forward(), ForwardOptions(request)),
+                       reply);
+    }
     case TestRequest::SPIN:
       SpinUntilReleased();
       reply->set_message(request.message());
@@ -179,6 +214,15 @@ Task<grpc::Status> TestServiceImpl::Coroutine(ServerContext& context, const Test
       co_await AsyncSleepFor(absl::Milliseconds(request.sleep_ms()));
       reply->set_message(request.message());
       co_return grpc::Status::OK;
+    case TestRequest::FORWARD: {
+      co_await AsyncSleepFor(absl::Milliseconds(request.sleep_ms()));
+      std::shared_ptr<TestClient> client = NestedClient();
+      const std::optional<Method> method = MethodNamed(request.forward_method());
+      if (client == nullptr || !method) co_return CannotForward(request);
+      co_return Forwarded(co_await CallCoroutine(*client, *method, request.forward(),
+                                                 ForwardOptions(request)),
+                          reply);
+    }
     default:
       co_return WrongStyle(request, "coroutine");
   }
@@ -222,6 +266,30 @@ void TestServiceImpl::CallbackStyle(ServerContext& context, const TestRequest& r
     }
     case TestRequest::DROP_REPLY:
       return;  // The responder's destructor answers INTERNAL.
+    case TestRequest::FORWARD: {
+      std::shared_ptr<TestClient> client = NestedClient();
+      const std::optional<Method> method = MethodNamed(request.forward_method());
+      if (client == nullptr || !method) return responder.Finish(CannotForward(request));
+      auto forward = [client, method = *method, request,
+                      responder = std::make_shared<UnaryResponder<TestReply>>(
+                          std::move(responder))] {
+        CallAsync(*client, method, request.forward(), ForwardOptions(request),
+                  [responder](absl::StatusOr<TestReply> forwarded) {
+                    responder->Finish(Forwarded(std::move(forwarded), responder->response()));
+                  });
+      };
+      if (request.sleep_ms() == 0) return forward();  // in the call's scope, as every handler
+      // Later, on a timer thread: the continuation enters the call's scope itself. The context
+      // is valid until the responder finishes.
+      auto timer = std::make_shared<asio::steady_timer>(
+          timers_, absl::ToChronoMilliseconds(absl::Milliseconds(request.sleep_ms())));
+      timer->async_wait([timer, scope = context.call_scope(),
+                         forward = std::move(forward)](const std::error_code&) {
+        InCallScope enter(scope);
+        forward();
+      });
+      return;
+    }
     default:
       responder.Finish(WrongStyle(request, style));
   }
@@ -235,6 +303,11 @@ void TestServiceImpl::ConnectNestedClient(std::shared_ptr<grpc::ChannelInterface
 bool TestServiceImpl::released() {
   absl::MutexLock lock(&mu_);
   return released_;
+}
+
+std::shared_ptr<TestClient> TestServiceImpl::NestedClient() {
+  absl::MutexLock lock(&mu_);
+  return nested_client_;
 }
 
 grpc::Status TestServiceImpl::NestedCall(const TestRequest& request, TestReply* reply) {
@@ -252,11 +325,7 @@ grpc::Status TestServiceImpl::NestedCall(const TestRequest& request, TestReply* 
                                        request.code(), " calls ever ran at once"));
     }
   }
-  std::shared_ptr<TestServiceTandem::Client> client;
-  {
-    absl::MutexLock lock(&mu_);
-    client = nested_client_;
-  }
+  std::shared_ptr<TestClient> client = NestedClient();
   if (client == nullptr) {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "no nested client connected");
   }

@@ -22,6 +22,7 @@
 #include "proto/test_service.tandem.h"
 #include "server/handlers.h"
 #include "server/stream.h"
+#include "tests/testing/test_methods.h"
 
 namespace tandem::testing {
 
@@ -62,7 +63,7 @@ class TestServiceImpl final : public TestServiceTandem::Service<TestServiceImpl>
 
   // Lets every BLOCK, BLOCKING_SLEEP and SPIN handler, present and future, finish.
   void Release() ABSL_LOCKS_EXCLUDED(mu_);
-  // Where NESTED_CALL handlers send their calls: this service's own server (TestServer connects
+  // Where NESTED_CALL and FORWARD handlers send their calls: this service's own server (TestServer connects
   // it at start).
   void ConnectNestedClient(std::shared_ptr<grpc::ChannelInterface> channel)
       ABSL_LOCKS_EXCLUDED(mu_);
@@ -92,13 +93,14 @@ class TestServiceImpl final : public TestServiceTandem::Service<TestServiceImpl>
   void BlockingSleepUntilReleased() ABSL_LOCKS_EXCLUDED(mu_);
   void SpinUntilReleased() ABSL_LOCKS_EXCLUDED(mu_);
   bool released() ABSL_LOCKS_EXCLUDED(mu_);
+  std::shared_ptr<TestClient> NestedClient() ABSL_LOCKS_EXCLUDED(mu_);
 
   absl::Mutex mu_;
   int waiting_ ABSL_GUARDED_BY(mu_) = 0;
   int rendezvous_arrived_ ABSL_GUARDED_BY(mu_) = 0;
   int cancellations_seen_ ABSL_GUARDED_BY(mu_) = 0;
   bool released_ ABSL_GUARDED_BY(mu_) = false;
-  std::shared_ptr<TestServiceTandem::Client> nested_client_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<TestClient> nested_client_ ABSL_GUARDED_BY(mu_);
 
   // NESTED_CALL's rendezvous. A Tandem mutex: on a fiber pool, waiting there yields the thread.
   Mutex nested_mu_;
