@@ -50,6 +50,18 @@ absl::Status NoUnknownMethods(absl::string_view service, const ByMethod& unused,
                    " takes the method's name as written in the .proto)"));
 }
 
+// Whether `limiter` (set for `what`) can be used; the error says why not.
+absl::Status CheckLimiter(absl::string_view what,
+                          const std::shared_ptr<ConcurrencyLimiter>& limiter) {
+  if (limiter == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": concurrency limiter is null"));
+  }
+  if (const char* error = limiter->ConfigurationError()) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": concurrency limiter: ", error));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 Server::~Server() { Shutdown(absl::ZeroDuration()); }
@@ -87,6 +99,11 @@ std::vector<MethodStats> Server::method_stats() const {
     stats.rejected = binding->rejected.load(std::memory_order_relaxed);
     stats.expired_in_queue = binding->expired_in_queue.load(std::memory_order_relaxed);
     stats.queue_timeouts = binding->queue_timeouts.load(std::memory_order_relaxed);
+    stats.shed = binding->shed.load(std::memory_order_relaxed);
+    if (binding->limiter) {
+      stats.concurrency_limit = binding->limiter->limit();
+      stats.limiter_in_flight = binding->limiter->in_flight();
+    }
     stats.exceptions = binding->exceptions.load(std::memory_order_relaxed);
     stats.watchdog_reports = binding->label.watchdog_reports.load(std::memory_order_relaxed);
     stats.stream_messages_written =
@@ -141,6 +158,17 @@ ServerBuilder& ServerBuilder::SetStreamLimits(StreamLimits limits) {
   return *this;
 }
 
+ServerBuilder& ServerBuilder::SetExecutorConcurrencyLimiter(
+    std::shared_ptr<Executor> executor, std::shared_ptr<ConcurrencyLimiter> limiter) {
+  executor_limiters_.emplace_back(std::move(executor), std::move(limiter));
+  return *this;
+}
+
+ServerBuilder& ServerBuilder::SetDefaultMaxQueueTime(absl::Duration limit) {
+  default_max_queue_time_ = limit;
+  return *this;
+}
+
 ServerBuilder& ServerBuilder::SetDeadlineMargin(absl::Duration margin) {
   deadline_margin_ = margin;
   return *this;
@@ -149,6 +177,19 @@ ServerBuilder& ServerBuilder::SetDeadlineMargin(absl::Duration margin) {
 ServerBuilder& ServerBuilder::SetDefaultThreadPoolOptions(ThreadPool::Options options) {
   default_pool_options_ = std::move(options);
   return *this;
+}
+
+std::shared_ptr<ConcurrencyLimiter> ServerBuilder::DefaultLimiter(
+    const server_internal::MethodInfo& method, const Executor* executor,
+    std::map<const Executor*, std::shared_ptr<ConcurrencyLimiter>>& stream_caps) const {
+  for (const auto& [limited, limiter] : executor_limiters_) {
+    if (limited.get() == executor) return limiter;
+  }
+  const auto* pool = dynamic_cast<const ThreadPool*>(executor);
+  if (method.kind == grpc::internal::RpcMethod::NORMAL_RPC || pool == nullptr) return nullptr;
+  std::shared_ptr<ConcurrencyLimiter>& cap = stream_caps[executor];
+  if (!cap) cap = ConcurrencyLimiter::Fixed(std::max(1, pool->threads() / 2));
+  return cap;
 }
 
 void ServerBuilder::AddService(server_internal::ServiceDefinition definition,
@@ -162,7 +203,21 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
         absl::StrCat("SetDeadlineMargin needs a margin of zero or more, not ",
                      absl::FormatDuration(deadline_margin_)));
   }
+  if (default_max_queue_time_ <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("SetDefaultMaxQueueTime needs a positive limit, not ",
+                     absl::FormatDuration(default_max_queue_time_)));
+  }
+  for (const auto& [executor, limiter] : executor_limiters_) {
+    if (absl::Status usable = CheckLimiter(
+            absl::StrCat("executor '", executor ? executor->name() : "null", "'"), limiter);
+        !usable.ok()) {
+      return usable;
+    }
+  }
   std::unique_ptr<Server> server(new Server());
+  // The default stream cap of each ThreadPool, shared by its streaming methods.
+  std::map<const Executor*, std::shared_ptr<ConcurrencyLimiter>> stream_caps;
 
   // Executors are made only when a method needs them, and then owned by the server.
   auto default_for = [&](HandlerStyle style) -> std::shared_ptr<Executor> {
@@ -193,6 +248,7 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
     auto bound = registration.options.bindings();
     auto prioritized = registration.options.priorities();
     auto queue_limited = registration.options.max_queue_times();
+    auto limited = registration.options.limiters();
     std::vector<server_internal::MethodBinding*> bindings;
     for (const server_internal::MethodInfo& method : service.methods) {
       auto binding = std::make_unique<server_internal::MethodBinding>();
@@ -215,6 +271,8 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
         }
         binding->max_queue_time = queue_limit->second;
         queue_limited.erase(queue_limit);
+      } else {
+        binding->max_queue_time = default_max_queue_time_;
       }
       auto chosen = bound.find(std::string(method.name));
       if (chosen != bound.end()) {
@@ -229,13 +287,25 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
       } else {
         binding->executor = default_for(method.style);
       }
+      auto limiter = limited.find(std::string(method.name));
+      if (limiter != limited.end()) {
+        if (absl::Status usable = CheckLimiter(binding->full_name, limiter->second);
+            !usable.ok()) {
+          return usable;
+        }
+        binding->limiter = limiter->second;
+        limited.erase(limiter);
+      } else {
+        binding->limiter = DefaultLimiter(method, binding->executor.get(), stream_caps);
+      }
       bindings.push_back(binding.get());
       server->bindings_.push_back(std::move(binding));
     }
     for (absl::Status unknown :
          {NoUnknownMethods(service.full_name, bound, "Bind"),
           NoUnknownMethods(service.full_name, prioritized, "SetPriority"),
-          NoUnknownMethods(service.full_name, queue_limited, "SetMaxQueueTime")}) {
+          NoUnknownMethods(service.full_name, queue_limited, "SetMaxQueueTime"),
+          NoUnknownMethods(service.full_name, limited, "SetConcurrencyLimiter")}) {
       if (!unknown.ok()) return unknown;
     }
     server->grpc_services_.push_back(registration.definition.make_grpc_service(bindings));

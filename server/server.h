@@ -16,8 +16,10 @@
 #ifndef TANDEM_SERVER_SERVER_H_
 #define TANDEM_SERVER_SERVER_H_
 
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -29,6 +31,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "server/concurrency_limiter.h"
 #include "server/internal/method_binding.h"
 #include "server/service.h"
 
@@ -72,6 +75,14 @@ class Server {
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
 };
 
+// Limits every server has unless told otherwise (README, "Overload"):
+//   - a call waits at most kDefaultMaxQueueTime for its executor (ServerBuilder::
+//     SetDefaultMaxQueueTime); past it, it is answered RESOURCE_EXHAUSTED without running;
+//   - the streaming methods bound to a ThreadPool share a cap of half its threads on calls
+//     running or queued (unless a limiter is set for them), so long-lived streams cannot take
+//     every thread of a pool that unary calls need too.
+inline constexpr absl::Duration kDefaultMaxQueueTime = absl::Seconds(1);
+
 class ServerBuilder {
  public:
   ServerBuilder();
@@ -101,6 +112,17 @@ class ServerBuilder {
   // The write-queue bounds of every streaming call (see StreamLimits).
   ServerBuilder& SetStreamLimits(StreamLimits limits);
 
+  // Admits the calls of every method bound to `executor` through one shared `limiter`, unless a
+  // method has its own (ServiceOptions::SetConcurrencyLimiter). A null limiter or an unusable
+  // configuration fails BuildAndStart.
+  ServerBuilder& SetExecutorConcurrencyLimiter(std::shared_ptr<Executor> executor,
+                                               std::shared_ptr<ConcurrencyLimiter> limiter);
+
+  // How long a call may wait for its executor, for methods without ServiceOptions::
+  // SetMaxQueueTime: past it, the call is answered RESOURCE_EXHAUSTED without running. Default
+  // kDefaultMaxQueueTime; absl::InfiniteDuration() for no bound besides each call's deadline.
+  ServerBuilder& SetDefaultMaxQueueTime(absl::Duration limit);
+
   // What the client calls a handler makes keep in hand of its call's deadline: they inherit the
   // call's deadline less `margin` (executors/call_scope.h), so the handler still has time to
   // answer when they time out. Default: none. Must not be negative.
@@ -122,6 +144,10 @@ class ServerBuilder {
   };
 
   void AddService(server_internal::ServiceDefinition definition, ServiceOptions options);
+  // The limiter of a method that has none of its own: its executor's, or the default stream cap.
+  std::shared_ptr<ConcurrencyLimiter> DefaultLimiter(
+      const server_internal::MethodInfo& method, const Executor* executor,
+      std::map<const Executor*, std::shared_ptr<ConcurrencyLimiter>>& stream_caps) const;
 
   grpc::ServerBuilder grpc_builder_;
   std::vector<std::string> addresses_;
@@ -130,6 +156,9 @@ class ServerBuilder {
   ThreadPool::Options default_pool_options_;
   StreamLimits stream_limits_;
   absl::Duration deadline_margin_ = absl::ZeroDuration();
+  absl::Duration default_max_queue_time_ = kDefaultMaxQueueTime;
+  std::vector<std::pair<std::shared_ptr<Executor>, std::shared_ptr<ConcurrencyLimiter>>>
+      executor_limiters_;
   std::shared_ptr<Executor> default_blocking_;
   std::shared_ptr<CoroutineLoop> default_loop_;
   std::shared_ptr<Executor> default_callback_;

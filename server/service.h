@@ -22,6 +22,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "executors/executor.h"
+#include "server/concurrency_limiter.h"
 
 namespace tandem {
 
@@ -74,10 +75,26 @@ class ServiceOptions {
     return max_queue_times_;
   }
 
+  // Admits `method`'s calls through `limiter` (server/concurrency_limiter.h): a call over its
+  // limit is answered RESOURCE_EXHAUSTED at once. Methods given the same limiter share its limit.
+  // Overrides ServerBuilder::SetExecutorConcurrencyLimiter and the default stream cap. An unknown
+  // method, a null limiter or an unusable configuration (a limit of 0 or less) fails
+  // BuildAndStart.
+  ServiceOptions& SetConcurrencyLimiter(std::string method,
+                                        std::shared_ptr<ConcurrencyLimiter> limiter) {
+    limiters_[std::move(method)] = std::move(limiter);
+    return *this;
+  }
+
+  const std::map<std::string, std::shared_ptr<ConcurrencyLimiter>>& limiters() const {
+    return limiters_;
+  }
+
  private:
   std::map<std::string, std::shared_ptr<Executor>> bindings_;
   std::map<std::string, Priority> priorities_;
   std::map<std::string, absl::Duration> max_queue_times_;
+  std::map<std::string, std::shared_ptr<ConcurrencyLimiter>> limiters_;
 };
 
 // Bounds on what one streaming call may hold in its write queue. A writer that would exceed them
@@ -105,6 +122,12 @@ struct MethodStats {
   // the method's SetMaxQueueTime (RESOURCE_EXHAUSTED).
   uint64_t expired_in_queue = 0;
   uint64_t queue_timeouts = 0;
+  // Calls shed at the door by the method's concurrency limiter (RESOURCE_EXHAUSTED). They never
+  // became calls of the server: `started` does not count them. And the limiter's current limit
+  // (0: the method has none) and calls in, counting every method that shares the limiter.
+  uint64_t shed = 0;
+  int concurrency_limit = 0;
+  int limiter_in_flight = 0;
   uint64_t exceptions = 0;      // the handler threw: INTERNAL
   // Requests (or streamed request messages) that were not a valid encoding of the method's
   // request type: each ends its call with INTERNAL before (or without) the handler seeing it.

@@ -5,6 +5,14 @@
 
 namespace tandem::server_internal {
 
+grpc::Status ShedStatus(const MethodBinding& method) {
+  return grpc::Status(
+      grpc::StatusCode::RESOURCE_EXHAUSTED,
+      absl::StrCat(method.full_name, ": shed by its concurrency limit (",
+                   method.limiter->adaptive() ? "adaptive, now " : "", method.limiter->limit(),
+                   " calls running or queued); retry later or elsewhere"));
+}
+
 std::optional<grpc::Status> ExpiredWhileQueued(ServerCall* call) {
   MethodBinding& method = call->method();
   ServerContext& context = call->context();

@@ -4,6 +4,8 @@
 //   gRPC's dispatch thread                   the method's executor (pool thread, fiber, loop,
 //                                            or inline on the dispatch thread)
 //   ----------------------                   ----------------------------------------------
+//   door      the method's ConcurrencyLimiter admits the call, or it is shed: RESOURCE_EXHAUSTED
+//             at once, before any state of the call exists (AdmitAtTheDoor)
 //   received  ServerCall's constructor
 //   admit     the request parses (start_call.h)
 //   hand off  HandOff: TryPost / TrySpawn -> start   expired while queued (deadline passed,
@@ -37,6 +39,26 @@
 #include "server/service.h"
 
 namespace tandem::server_internal {
+
+// The door, on gRPC's dispatch thread: whether the method's limiter admits one more call. A call
+// shed here is counted (MethodBinding::shed) and answered by ShedCall. Never blocks.
+inline bool AdmitAtTheDoor(MethodBinding& method) {
+  if (!method.limiter || method.limiter->TryAcquire(method.priority)) return true;
+  method.shed.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
+// The status of a call shed at the door.
+grpc::Status ShedStatus(const MethodBinding& method);
+
+// The reactor of a streaming call shed at the door: it only finishes, then deletes itself. For
+// unary calls gRPC's own default reactor does this without an allocation.
+template <class Reactor>
+class ShedCall final : public Reactor {
+ public:
+  explicit ShedCall(const MethodBinding& method) { this->Finish(ShedStatus(method)); }
+  void OnDone() override { delete this; }
+};
 
 // The start stage, on the executor: whether the call expired while it waited there. Returns the
 // status that ends it without running its handler, and counts it; or nullopt, and the handler

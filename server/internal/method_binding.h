@@ -19,7 +19,9 @@
 #include "absl/time/time.h"
 #include "executors/executor.h"
 #include "executors/work_label.h"
+#include "grpcpp/impl/codegen/rpc_method.h"
 #include "grpcpp/impl/codegen/service_type.h"
+#include "server/concurrency_limiter.h"
 #include "server/server_context.h"
 #include "server/service.h"
 
@@ -34,6 +36,9 @@ struct MethodBinding {
   StreamLimits stream_limits;
   absl::Duration max_queue_time = absl::InfiniteDuration();  // ServiceOptions::SetMaxQueueTime
   absl::Duration deadline_margin = absl::ZeroDuration();     // ServerBuilder::SetDeadlineMargin
+  // Admits calls at the door (ServiceOptions::SetConcurrencyLimiter and the defaults); null: no
+  // limit besides the executor's queue.
+  std::shared_ptr<ConcurrencyLimiter> limiter;
 
   // How the method's work is posted to its executor.
   PostOptions post_options() const { return {.priority = priority, .label = &label}; }
@@ -46,6 +51,7 @@ struct MethodBinding {
   std::atomic<uint64_t> malformed_requests{0};
   std::atomic<uint64_t> expired_in_queue{0};
   std::atomic<uint64_t> queue_timeouts{0};
+  std::atomic<uint64_t> shed{0};
 
   std::atomic<uint64_t> stream_messages_written{0};
   std::atomic<uint64_t> write_handoffs{0};
@@ -68,6 +74,11 @@ struct MethodBinding {
   // time it waited for its executor and the time it ran.
   void RecordDone(const CallTimes& times, bool ok) {
     (ok ? finished_ok : finished_error).fetch_add(1, std::memory_order_relaxed);
+    if (limiter) {
+      const bool sampled =
+          times.started != absl::InfinitePast() && times.finished != absl::InfinitePast();
+      limiter->Release(sampled ? times.finished - times.received : absl::InfiniteDuration());
+    }
     if (times.started == absl::InfinitePast()) return;
     const int64_t queued = absl::ToInt64Nanoseconds(times.started - times.received);
     ran.fetch_add(1, std::memory_order_relaxed);
@@ -96,6 +107,7 @@ using HandlerFn = Result (Impl::*)(Args...);
 struct MethodInfo {
   absl::string_view name;  // as in the .proto
   HandlerStyle style;
+  grpc::internal::RpcMethod::RpcType kind;
 };
 
 // What generated code gives ServerBuilder::RegisterService.

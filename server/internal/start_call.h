@@ -38,6 +38,11 @@ grpc::ServerUnaryReactor* StartUnary(MethodBinding& method,
                                      grpc::CallbackServerContext* grpc_context,
                                      const grpc::ByteBuffer* request_bytes,
                                      grpc::ByteBuffer* response_bytes, Handler handler) {
+  if (!AdmitAtTheDoor(method)) {
+    grpc::ServerUnaryReactor* reactor = grpc_context->DefaultReactor();
+    reactor->Finish(ShedStatus(method));
+    return reactor;
+  }
   auto* call = new UnaryCallOf<Request, Response>(method, grpc_context, response_bytes);
   if constexpr (kStyle == HandlerStyle::kNotImplemented) {
     call->PostFinish(UnimplementedStatus(method));
@@ -60,6 +65,8 @@ template <HandlerStyle kStyle, class Request, class Response, class Handler>
 grpc::ServerWriteReactor<grpc::ByteBuffer>* StartServerStreaming(
     MethodBinding& method, grpc::CallbackServerContext* grpc_context,
     const grpc::ByteBuffer* request_bytes, Handler handler) {
+  using Reactor = grpc::ServerWriteReactor<grpc::ByteBuffer>;
+  if (!AdmitAtTheDoor(method)) return new ShedCall<Reactor>(method);
   auto* call = new StreamCall<Request, Response, StreamKind::kServerStreaming>(method, grpc_context);
   if constexpr (kStyle == HandlerStyle::kNotImplemented) {
     call->PostFinish(UnimplementedStatus(method));
@@ -78,6 +85,8 @@ template <HandlerStyle kStyle, class Request, class Response, class Handler>
 grpc::ServerReadReactor<grpc::ByteBuffer>* StartClientStreaming(
     MethodBinding& method, grpc::CallbackServerContext* grpc_context,
     grpc::ByteBuffer* response_bytes, Handler handler) {
+  using Reactor = grpc::ServerReadReactor<grpc::ByteBuffer>;
+  if (!AdmitAtTheDoor(method)) return new ShedCall<Reactor>(method);
   auto* call = new StreamCall<Request, Response, StreamKind::kClientStreaming>(
       method, grpc_context, response_bytes);
   if constexpr (kStyle == HandlerStyle::kNotImplemented) {
@@ -93,6 +102,8 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* StartClientStreaming(
 template <HandlerStyle kStyle, class Request, class Response, class Handler>
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* StartBidiStreaming(
     MethodBinding& method, grpc::CallbackServerContext* grpc_context, Handler handler) {
+  using Reactor = grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>;
+  if (!AdmitAtTheDoor(method)) return new ShedCall<Reactor>(method);
   auto* call = new StreamCall<Request, Response, StreamKind::kBidi>(method, grpc_context);
   if constexpr (kStyle == HandlerStyle::kNotImplemented) {
     call->PostFinish(UnimplementedStatus(method));

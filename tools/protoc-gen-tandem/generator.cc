@@ -204,7 +204,8 @@ void PrintServerBase(Printer& p, const ServiceDescriptor& service) {
   p.Indent();
   for (int i = 0; i < service.method_count(); ++i) {
     p.Print(MethodVars(service, *service.method(i), i),
-            "{\"$method$\", TandemStyleOf$method$()},\n");
+            "{\"$method$\", TandemStyleOf$method$(), "
+            "::grpc::internal::RpcMethod::$rpc_type$},\n");
   }
   p.Outdent();
   p.Outdent();
