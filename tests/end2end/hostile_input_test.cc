@@ -45,10 +45,12 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "client/cancellation.h"
+#include "executors/thread_pool.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "gtest/gtest.h"
+#include "server/concurrency_limiter.h"
 #include "tests/testing/raw_call.h"
 #include "tests/testing/test_server.h"
 
@@ -298,9 +300,14 @@ AssertionResult EveryStartedCallFinishes(TestServer& server, const std::string& 
                             << " finished with an error";
 }
 
+// A blocking pool of `threads` threads that every one of its calls may fill: streams included,
+// where the default caps them at half the threads.
 TestServer::Configure WithBlockingPoolThreads(int threads) {
   return [threads](ServerBuilder& builder, ServiceOptions&) {
-    builder.SetDefaultThreadPoolOptions({.name = "blocking-pool", .threads = threads});
+    auto pool =
+        std::make_shared<ThreadPool>(ThreadPool::Options{.name = "blocking-pool", .threads = threads});
+    builder.SetDefaultBlockingExecutor(pool);
+    builder.SetExecutorConcurrencyLimiter(pool, ConcurrencyLimiter::Fixed(threads));
   };
 }
 
