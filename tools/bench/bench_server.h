@@ -10,9 +10,27 @@
 #ifndef TANDEM_TOOLS_BENCH_BENCH_SERVER_H_
 #define TANDEM_TOOLS_BENCH_BENCH_SERVER_H_
 
+#include <time.h>
+
+#include <cstdint>
+
 #include "absl/time/time.h"
 
 namespace tandem::bench {
+
+// What every variant's Echo does with BenchRequest::spin_us: keeps its thread busy until the
+// thread has used `microseconds` of CPU time (a handler's real work, as far as load goes).
+inline void BurnCpu(int64_t microseconds) {
+  if (microseconds <= 0) return;
+  auto thread_cpu_ns = [] {
+    timespec now;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return int64_t{now.tv_sec} * 1000000000 + now.tv_nsec;
+  };
+  const int64_t until = thread_cpu_ns() + microseconds * 1000;
+  while (thread_cpu_ns() < until) {
+  }
+}
 
 class BenchServer {
  public:

@@ -11,7 +11,7 @@ readonly REPORT="${TEST_TMPDIR}/BENCHMARKS.md"
 
 status=0
 # `timeout` bounds the run; the bench itself bounds every point (warm-up + window + call deadline).
-timeout -k 10 240 "${BENCH_DIR}/bench" --quick --rounds=1 --warmup=100ms --duration=250ms \
+timeout -k 10 600 "${BENCH_DIR}/bench" --quick --rounds=1 --warmup=100ms --duration=250ms \
   --concurrency=4 --json --out="${REPORT}" >"${OUT}" || status=$?
 if [[ "${status}" -ne 0 ]]; then
   echo "FAIL: bench exited with ${status}; its JSON lines:" >&2

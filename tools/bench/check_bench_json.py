@@ -25,7 +25,17 @@ VARIANTS = {
     "tail": ["grpc-callback", "grpc-sync", "tandem-blocking-threads",
              "tandem-blocking-threads-own-executor", "tandem-blocking-fibers",
              "tandem-coroutine"],
+    "overload-cpu": ["grpc-sync", "grpc-callback", "tandem-callback", "tandem-callback-limit",
+                     "tandem-coroutine", "tandem-coroutine-limit", "tandem-blocking-threads",
+                     "tandem-blocking-threads-limit", "tandem-blocking-fibers",
+                     "tandem-blocking-fibers-limit"],
+    "overload-wait": ["grpc-sync", "grpc-callback", "tandem-coroutine", "tandem-coroutine-limit",
+                      "tandem-blocking-threads", "tandem-blocking-threads-limit",
+                      "tandem-blocking-fibers", "tandem-blocking-fibers-limit"],
 }
+
+OVERLOAD_FIELDS = ["goodput_ratio", "p99_ok_ms", "p99_unloaded_ms", "p99_reject_ms",
+                   "capacity_per_s", "offered_per_s", "rss_unloaded_mib"]
 
 
 def fail(message):
@@ -80,6 +90,21 @@ def main(jsonl_path, report_path):
                 if row["qps"] != 0 or row["errors"] != 0:
                     fail(where + ": an idle server answered calls: %r" % row)
                 continue
+            if scenario.startswith("overload"):
+                # Overload is where calls fail: shed, or past their deadline. What must hold is
+                # the shape: every phase measured, and twice the capacity offered.
+                missing = [field for field in OVERLOAD_FIELDS if field not in row]
+                if missing:
+                    fail(where + ": lacks %s" % missing)
+                for field in ["goodput_ratio", "p99_unloaded_ms", "capacity_per_s",
+                              "offered_per_s", "rss_unloaded_mib"]:
+                    if not is_number(row[field]) or row[field] < 0:
+                        fail(where + ": %s is %r" % (field, row[field]))
+                if row["capacity_per_s"] <= 0 or \
+                        not 1.5 * row["capacity_per_s"] <= row["offered_per_s"] <= 2.5 * row["capacity_per_s"]:
+                    fail(where + ": offered %r/s is not twice the capacity %r/s"
+                         % (row["offered_per_s"], row["capacity_per_s"]))
+                continue
             # A stream call is 1000 messages: in a short window on a slow build (a sanitizer
             # build, a loaded machine) none may complete. msgs_per_s, checked below, is its
             # measure; whole calls only need not be negative.
@@ -125,7 +150,7 @@ def main(jsonl_path, report_path):
         text = report.read()
     for heading in ["# Tandem benchmarks", "| Date |", "| Machine |", "| Build |",
                     "| Reproduce |", "## Targets", "## unary", "## blocking-sleep", "## stream",
-                    "## tail"]:
+                    "## tail", "## overload-cpu", "## overload-wait"]:
         if heading not in text:
             fail("BENCHMARKS.md lacks %r" % heading)
     print("checked %d rows and %s" % (len(rows), report_path))

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "tools/bench/load_generator.h"
 #include "tools/bench/server_process.h"
 #include "tools/bench/server_variants.h"
@@ -29,6 +30,10 @@ struct Measurement {
   double server_cpu_s = 0;
   double rss_mib = 0;
   int threads = 0;
+  // Overload scenarios: the phases before the overload (`load` is the overload itself).
+  double capacity_per_s = 0;
+  double p99_unloaded_ms = 0;
+  double rss_unloaded_mib = 0;
 
   bool ok() const { return failure.empty(); }
   double fast_p99_ms() const {
@@ -111,6 +116,86 @@ Measurement Measure(const BenchOptions& options, const Scenario& scenario,
   return measurement;
 }
 
+// An overload scenario's three phases on one server process of `variant`, as a service lives
+// through them: its capacity (closed loop), its latency at a tenth of that rate, then twice its
+// capacity offered open-loop, every call with a 1 s deadline, for twice the usual window.
+// `known_capacity`, for a variant with a concurrency limit, is the capacity of the same server
+// without it: a limiter sheds calls in a closed loop, whose clients then back off, so the loop
+// would measure less than the server can do. The closed loop still runs, as the same warm-up.
+Measurement MeasureOverload(const BenchOptions& options, const Scenario& scenario,
+                            const std::string& variant, int concurrency,
+                            std::optional<double> known_capacity) {
+  constexpr absl::Duration kDeadline = absl::Seconds(1);
+  Measurement measurement;
+  absl::StatusOr<std::unique_ptr<ServerProcess>> process = ServerProcess::Start(
+      {options.server_binary, absl::StrCat("--serve=", variant),
+       absl::StrCat("--parent=", getpid())},
+      kServerReadyTimeout);
+  if (!process.ok()) {
+    measurement.failure = process.status().ToString();
+    return measurement;
+  }
+  const pid_t pid = (*process)->pid();
+  PeakThreadSampler sampler(pid, kThreadSamplePeriod);
+  auto peak_rss = [pid]() {
+    absl::StatusOr<ProcSample> sample = ReadProcSample(pid);
+    return sample.ok() ? sample->vm_hwm_mib : 0.0;
+  };
+  auto cpu_now = [pid]() {
+    absl::StatusOr<ProcSample> sample = ReadProcSample(pid);
+    return sample.ok() ? sample->cpu_s : 0.0;
+  };
+  LoadSpec spec{.target = (*process)->address(),
+                .concurrency = concurrency,
+                .channels = options.channels,
+                .payload_bytes = options.payload_bytes.value_or(scenario.payload_bytes),
+                .warmup = options.warmup,
+                .duration = options.duration,
+                .call_timeout = kDeadline,
+                .mix = scenario.mix};
+  absl::Status failed;
+  absl::StatusOr<LoadResult> capacity = RunLoad(spec);
+  if (capacity.ok() && known_capacity) capacity->qps = *known_capacity;
+  if (capacity.ok() && capacity->qps > 0) {
+    measurement.capacity_per_s = capacity->qps;
+    spec.rate = capacity->qps / 10;
+    absl::StatusOr<LoadResult> unloaded = RunLoad(spec);
+    if (unloaded.ok()) {
+      measurement.p99_unloaded_ms = unloaded->latency.p99_ms;
+      measurement.rss_unloaded_mib = peak_rss();
+      spec.rate = capacity->qps * 2;
+      spec.duration = options.duration * 2;
+      double cpu_start = 0;
+      double cpu_end = 0;
+      absl::StatusOr<LoadResult> overload =
+          RunLoad(spec, {.window_start = [&] { cpu_start = cpu_now(); },
+                         .window_end = [&] { cpu_end = cpu_now(); }});
+      if (overload.ok()) {
+        measurement.load = *std::move(overload);
+        measurement.server_cpu_s = cpu_end - cpu_start;
+      } else {
+        failed = overload.status();
+      }
+    } else {
+      failed = unloaded.status();
+    }
+  } else {
+    failed = capacity.ok() ? absl::UnavailableError("no call succeeded measuring capacity")
+                           : capacity.status();
+  }
+  measurement.rss_mib = peak_rss();
+  measurement.threads = sampler.Stop();
+  const absl::Status stopped = (*process)->Stop(kServerStopTimeout);
+  if (!failed.ok()) {
+    measurement.failure = failed.ToString();
+  } else if (!measurement.load.drained) {
+    measurement.failure = "calls still in flight 1s after the overload window closed";
+  } else if (!stopped.ok()) {
+    measurement.failure = stopped.ToString();
+  }
+  return measurement;
+}
+
 double Median(std::vector<double> values) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
@@ -189,6 +274,34 @@ std::vector<Row> RunBench(const BenchOptions& options) {
       for (int concurrency : levels(scenario)) {
         Cell& cell = cells[s][concurrency];
         for (const std::string& variant : order) {
+          if (scenario.overload) {
+            // A "-limit" variant is offered twice the capacity of its server without the limit,
+            // measured first in this round if it was not yet.
+            std::optional<double> known_capacity;
+            std::vector<std::string> to_measure = {variant};
+            if (absl::string_view base = variant; absl::ConsumeSuffix(&base, "-limit")) {
+              to_measure.insert(to_measure.begin(), std::string(base));
+            }
+            for (const std::string& v : to_measure) {
+              std::vector<Measurement>& measured = cell.with_mix[v];
+              if (measured.size() > static_cast<size_t>(round)) {
+                known_capacity = measured.back().capacity_per_s;
+                continue;  // already measured this round
+              }
+              Measurement m = MeasureOverload(options, scenario, v, concurrency,
+                                              v == variant ? known_capacity : std::nullopt);
+              PrintProgress(round + 1, options.rounds, scenario, concurrency, v,
+                            absl::StrFormat(" (2x capacity of %.0f/s, unloaded p99 %.2f ms, "
+                                            "rejections p99 %.2f ms)",
+                                            m.capacity_per_s, m.p99_unloaded_ms,
+                                            m.load.reject_latency.p99_ms)
+                                .c_str(),
+                            m);
+              if (m.capacity_per_s > 0) known_capacity = m.capacity_per_s;
+              measured.push_back(std::move(m));
+            }
+            continue;
+          }
           double rate = 0;
           if (scenario.tail) {
             const std::vector<CallClass> fast_only = {scenario.mix.front()};
@@ -228,7 +341,9 @@ std::vector<Row> RunBench(const BenchOptions& options) {
         Row row;
         row.scenario = scenario.name;
         row.variant = variant;
-        row.baseline = scenario.tail ? variant + " with no slow calls" : scenario.variants.front();
+        row.baseline = scenario.tail       ? variant + " with no slow calls"
+                       : scenario.overload ? variant + "'s own capacity"
+                                           : scenario.variants.front();
         row.concurrency = concurrency;
         row.available = available(variant);
         if (scenario.tail) row.slow_share = scenario.mix.back().share;
@@ -239,7 +354,8 @@ std::vector<Row> RunBench(const BenchOptions& options) {
 
         const std::vector<Measurement>& measured = cell.with_mix[variant];
         std::vector<double> qps, msgs, mib, p50, p90, p99, cpu, cpu_per_call, client_cpu, ratios,
-            ratios_vs_sync, p99_slow, p99_no_slow, capacity, offered;
+            ratios_vs_sync, p99_slow, p99_no_slow, capacity, offered, p99_unloaded, p99_reject,
+            rss_unloaded;
         std::map<std::string, uint64_t> errors;
         for (size_t round = 0; round < measured.size(); ++round) {
           const Measurement& m = measured[round];
@@ -268,7 +384,14 @@ std::vector<Row> RunBench(const BenchOptions& options) {
           row.errors += m.load.errors;
           for (const auto& [code, count] : m.load.errors_by_code) errors[code] += count;
 
-          if (scenario.tail) {
+          if (scenario.overload) {
+            capacity.push_back(m.capacity_per_s);
+            offered.push_back(m.load.offered_per_s);
+            if (m.capacity_per_s > 0) ratios.push_back(m.load.qps / m.capacity_per_s);
+            p99_unloaded.push_back(m.p99_unloaded_ms);
+            if (m.load.reject_latency.count > 0) p99_reject.push_back(m.load.reject_latency.p99_ms);
+            rss_unloaded.push_back(m.rss_unloaded_mib);
+          } else if (scenario.tail) {
             p99_slow.push_back(m.load.classes.back().latency.p99_ms);
             offered.push_back(m.load.offered_per_s);
             const std::vector<Measurement>& capacities = cell.capacity[variant];
@@ -330,6 +453,12 @@ std::vector<Row> RunBench(const BenchOptions& options) {
         if (!p99_no_slow.empty()) row.p99_fast_no_slow_ms = Median(p99_no_slow);
         if (!capacity.empty()) row.capacity_per_s = Median(capacity);
         if (!offered.empty()) row.offered_per_s = Median(offered);
+        if (scenario.overload) {
+          if (!ratios.empty()) row.goodput_ratio = Median(ratios);
+          if (!p99_unloaded.empty()) row.p99_unloaded_ms = Median(p99_unloaded);
+          if (!p99_reject.empty()) row.p99_reject_ms = Median(p99_reject);
+          if (!rss_unloaded.empty()) row.rss_unloaded_mib = Median(rss_unloaded);
+        }
         rows.push_back(std::move(row));
       }
     }

@@ -84,6 +84,7 @@ class StreamReactor final : public grpc::ServerWriteReactor<BenchReply> {
 class CallbackService final : public Bench::CallbackService {
   grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context,
                                  const BenchRequest* request, BenchReply* reply) override {
+    BurnCpu(request->spin_us());
     reply->set_payload(request->payload());
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(grpc::Status::OK);
@@ -104,6 +105,7 @@ class CallbackService final : public Bench::CallbackService {
 class SyncService final : public Bench::Service {
   grpc::Status Echo(grpc::ServerContext* context, const BenchRequest* request,
                     BenchReply* reply) override {
+    BurnCpu(request->spin_us());
     reply->set_payload(request->payload());
     return grpc::Status::OK;
   }

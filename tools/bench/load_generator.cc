@@ -34,7 +34,7 @@ namespace {
 constexpr int kStatusCodes = 17;  // OK .. UNAUTHENTICATED
 constexpr absl::Duration kConnectTimeout = absl::Seconds(10);
 // Beyond every call's deadline, what draining may take before the run gives up on a call.
-constexpr absl::Duration kDrainSlack = absl::Seconds(5);
+constexpr absl::Duration kDrainSlack = absl::Seconds(30);
 // A call that ends inside the call that started it (gRPC may complete a failing call inline)
 // restarts on the restarter thread past this depth, so the stack cannot grow without limit.
 constexpr int kMaxInlineRestarts = 8;
@@ -88,11 +88,15 @@ class LoadState;
 struct Slot {
   struct ClassStats {
     std::vector<int64_t> latencies_ns;  // OK calls that ended inside the window
+    std::vector<int64_t> reject_latencies_ns;  // calls answered RESOURCE_EXHAUSTED
     std::array<uint64_t, kStatusCodes> errors{};
     uint64_t messages = 0;  // streamed messages received inside the window
 
-    void CountError(const grpc::Status& status) {
+    void CountError(const grpc::Status& status, int64_t latency_ns) {
       errors[std::clamp(static_cast<int>(status.error_code()), 0, kStatusCodes - 1)]++;
+      if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+        reject_latencies_ns.push_back(latency_ns);
+      }
     }
   };
 
@@ -249,6 +253,9 @@ class LoadState {
     if (call_class.method == BenchMethod::kSleep) {
       request.set_sleep_us(absl::ToInt64Microseconds(call_class.sleep));
     }
+    if (call_class.method == BenchMethod::kEcho) {
+      request.set_spin_us(absl::ToInt64Microseconds(call_class.spin));
+    }
     if (call_class.method == BenchMethod::kStream) {
       // The server sends the payload; the request need not carry one.
       request.clear_payload();
@@ -349,7 +356,7 @@ class LoadState {
         if (status.ok()) {
           stats.latencies_ns.push_back(now - call->intended_ns);
         } else {
-          stats.CountError(status);
+          stats.CountError(status, now - call->intended_ns);
         }
       }
       if (status.ok() && now >= window_start_ns_ && now <= window_end_ns_) ++ok_ended_in_window_;
@@ -382,6 +389,7 @@ class LoadState {
     LoadResult result;
     result.window = spec_.duration;
     std::vector<int64_t> all;
+    std::vector<int64_t> rejects;
     for (size_t c = 0; c < spec_.mix.size(); ++c) {
       ClassResult class_result;
       class_result.name = spec_.mix[c].name;
@@ -394,6 +402,8 @@ class LoadState {
         const Slot::ClassStats& stats = *source;
         class_result.messages += stats.messages;
         latencies.insert(latencies.end(), stats.latencies_ns.begin(), stats.latencies_ns.end());
+        rejects.insert(rejects.end(), stats.reject_latencies_ns.begin(),
+                       stats.reject_latencies_ns.end());
         for (int code = 0; code < kStatusCodes; ++code) errors[code] += stats.errors[code];
       }
       all.insert(all.end(), latencies.begin(), latencies.end());
@@ -410,6 +420,7 @@ class LoadState {
     }
     result.ok = all.size();
     result.latency = Summarize(all);
+    result.reject_latency = Summarize(rejects);
     const double seconds = absl::ToDoubleSeconds(result.window);
     result.qps = result.ok / seconds;
     if (spec_.rate > 0) {
@@ -487,7 +498,7 @@ void Slot::OnCallDone(const grpc::Status& status) {
   const int64_t now = NowNs();
   if (now >= state->window_start_ns()) {
     if (!status.ok()) {
-      stats[call_class].CountError(status);
+      stats[call_class].CountError(status, now - started_ns);
     } else if (now <= state->window_end_ns()) {
       stats[call_class].latencies_ns.push_back(now - started_ns);
     }

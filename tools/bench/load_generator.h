@@ -47,6 +47,7 @@ struct CallClass {
   std::string name = "echo";  // how the results name it
   BenchMethod method = BenchMethod::kEcho;
   absl::Duration sleep = absl::ZeroDuration();  // kSleep: how long the server waits
+  absl::Duration spin = absl::ZeroDuration();   // kEcho: CPU time the server burns first
   int stream_messages = 0;  // kStream: messages per call, each of LoadSpec::payload_bytes
   double share = 1.0;       // relative weight among the mix
 };
@@ -96,6 +97,9 @@ struct LoadResult {
   double messages_per_s = 0;
   double mib_per_s = 0;  // of message payload
   LatencySummary latency;  // of whole calls (a stream: from its start to its status)
+  // Of the calls answered RESOURCE_EXHAUSTED (shed by the server) inside the window: how fast
+  // a server says no.
+  LatencySummary reject_latency;
   std::map<std::string, uint64_t> errors_by_code;
   std::vector<ClassResult> classes;  // parallels LoadSpec::mix
   double client_cpu_s = 0;           // this process's CPU time inside the window

@@ -385,8 +385,11 @@ int RunDriver(const Flags& flags) {
   for (absl::string_view name : absl::StrSplit(wanted, ',', absl::SkipEmpty())) {
     names.insert(std::string(name));
   }
+  // "overload" names both halves, overload-cpu and overload-wait.
+  const bool overload = names.erase("overload") > 0;
   for (const Scenario& scenario : AllScenarios()) {
-    if (names.count("all") > 0 || names.erase(scenario.name) > 0) {
+    if (names.count("all") > 0 || names.erase(scenario.name) > 0 ||
+        (overload && scenario.overload)) {
       options.scenarios.push_back(scenario);
     }
   }

@@ -81,6 +81,27 @@ std::vector<Column> ColumnsFor(const Scenario& scenario) {
                                               : std::string("-");
                      }}});
   }
+  if (scenario.overload) {
+    auto optional_ms = [](const std::optional<double>& ms) { return ms ? Ms(*ms) : "-"; };
+    // The ratio column is the goodput; calls/s is the goodput in calls.
+    columns.insert(columns.begin() + 2,
+                   {{"capacity/s", [](const Row& r) {
+                       return r.capacity_per_s ? absl::StrFormat("%.0f", *r.capacity_per_s)
+                                               : std::string("-");
+                     }},
+                    {"offered/s", [](const Row& r) {
+                       return r.offered_per_s ? absl::StrFormat("%.0f", *r.offered_per_s)
+                                              : std::string("-");
+                     }}});
+    columns.push_back({"p99 unloaded ms",
+                       [optional_ms](const Row& r) { return optional_ms(r.p99_unloaded_ms); }});
+    columns.push_back({"p99 reject ms",
+                       [optional_ms](const Row& r) { return optional_ms(r.p99_reject_ms); }});
+    columns.push_back({"RSS before MiB", [](const Row& r) {
+                         return r.rss_unloaded_mib ? absl::StrFormat("%.1f", *r.rss_unloaded_mib)
+                                                   : std::string("-");
+                       }});
+  }
   columns.push_back(
       {"CPU s", [](const Row& r) { return absl::StrFormat("%.2f", r.server_cpu_s); }});
   columns.push_back({scenario.streaming ? "CPU µs/msg" : "CPU µs/call",
@@ -241,6 +262,15 @@ std::string FormatJson(const Row& row) {
     fields.push_back(absl::StrCat("\"slow_share\":", JsonNumber(row.slow_share)));
     fields.push_back(absl::StrCat("\"p99_fast_no_slow_ms\":", JsonNumber(row.p99_fast_no_slow_ms)));
     fields.push_back(absl::StrCat("\"p99_slow_ms\":", JsonNumber(row.p99_slow_ms)));
+    fields.push_back(absl::StrCat("\"capacity_per_s\":", JsonNumber(row.capacity_per_s)));
+    fields.push_back(absl::StrCat("\"offered_per_s\":", JsonNumber(row.offered_per_s)));
+  }
+  if (row.goodput_ratio || row.p99_unloaded_ms) {
+    fields.push_back(absl::StrCat("\"goodput_ratio\":", JsonNumber(row.goodput_ratio)));
+    fields.push_back(absl::StrCat("\"p99_ok_ms\":", number(row.p99_ms)));
+    fields.push_back(absl::StrCat("\"p99_unloaded_ms\":", JsonNumber(row.p99_unloaded_ms)));
+    fields.push_back(absl::StrCat("\"p99_reject_ms\":", JsonNumber(row.p99_reject_ms)));
+    fields.push_back(absl::StrCat("\"rss_unloaded_mib\":", JsonNumber(row.rss_unloaded_mib)));
     fields.push_back(absl::StrCat("\"capacity_per_s\":", JsonNumber(row.capacity_per_s)));
     fields.push_back(absl::StrCat("\"offered_per_s\":", JsonNumber(row.offered_per_s)));
   }

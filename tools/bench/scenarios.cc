@@ -56,6 +56,45 @@ std::vector<Scenario> AllScenarios() {
       .ratio_meaning = "none; CPU time over the window ÷ the window, as % of one core (lower is "
                        "better)",
   });
+  const std::vector<std::string> overload_variants = {
+      "grpc-sync",
+      "grpc-callback",
+      "tandem-callback",
+      "tandem-callback-limit",
+      "tandem-coroutine",
+      "tandem-coroutine-limit",
+      "tandem-blocking-threads",
+      "tandem-blocking-threads-limit",
+      "tandem-blocking-fibers",
+      "tandem-blocking-fibers-limit",
+  };
+  scenarios.push_back(Scenario{
+      .name = "overload-cpu",
+      .title = "2x capacity offered to a method that burns 1 ms of CPU (open loop, 1 s deadlines)",
+      .payload_bytes = 64,
+      .concurrency = {256},
+      .variants = overload_variants,
+      .mix = {CallClass{.name = "cpu", .method = BenchMethod::kEcho, .spin = absl::Milliseconds(1)}},
+      .overload = true,
+      .ratio_meaning = "goodput: OK calls/s under 2x overload ÷ the variant's own capacity "
+                       "(higher is better)",
+  });
+  std::vector<std::string> wait_variants = overload_variants;
+  // Tandem's callback bench service has no Sleep (it would need a timer of its own).
+  std::erase_if(wait_variants, [](const std::string& v) { return v.starts_with("tandem-callback"); });
+  scenarios.push_back(Scenario{
+      .name = "overload-wait",
+      .title = "2x capacity offered to a method that waits 10 ms (open loop, 1 s deadlines)",
+      .payload_bytes = 64,
+      .concurrency = {256},
+      .variants = wait_variants,
+      .mix = {CallClass{.name = "wait",
+                        .method = BenchMethod::kSleep,
+                        .sleep = absl::Milliseconds(10)}},
+      .overload = true,
+      .ratio_meaning = "goodput: OK calls/s under 2x overload ÷ the variant's own capacity "
+                       "(higher is better)",
+  });
   scenarios.push_back(Scenario{
       .name = "tail",
       .title = "99% fast echoes, 1% calls that take 100 ms (64-byte payload)",
@@ -251,6 +290,44 @@ std::vector<TargetCheck> CheckTargets(const std::vector<Row>& rows) {
     } else {
       checks.push_back(Compare(std::move(target), *row->ratio_vs_baseline,
                                *row->ratio_vs_baseline <= 2.0, "%.2fx"));
+    }
+  }
+
+  // overload: Tandem with the adaptive limit, in each style.
+  for (const char* scenario : {"overload-cpu", "overload-wait"}) {
+    for (const char* variant : {"tandem-callback-limit", "tandem-coroutine-limit",
+                                "tandem-blocking-threads-limit", "tandem-blocking-fibers-limit"}) {
+      bool listed = false;
+      for (const Scenario& s : AllScenarios()) {
+        if (s.name == scenario) {
+          listed = std::find(s.variants.begin(), s.variants.end(), variant) != s.variants.end();
+        }
+      }
+      if (!listed) continue;
+      const Row* row = Find(rows, scenario, variant, 256);
+      auto check = [&](std::string target, std::optional<double> value, double limit,
+                       bool at_least, const absl::FormatSpec<double>& format) {
+        target = absl::StrCat(scenario, ": ", variant, " ", target);
+        if (row == nullptr || !value) {
+          checks.push_back(NotMeasured(std::move(target), not_run));
+        } else {
+          checks.push_back(Compare(std::move(target), *value,
+                                   at_least ? *value >= limit : *value <= limit, format));
+        }
+      };
+      auto ratio = [](std::optional<double> a, std::optional<double> b) -> std::optional<double> {
+        if (!a || !b || *b <= 0) return std::nullopt;
+        return *a / *b;
+      };
+      check("goodput >= 0.9x capacity", row ? row->goodput_ratio : std::nullopt, 0.9, true,
+            "%.2fx");
+      check("p99 of OK calls <= 3x unloaded p99",
+            row ? ratio(row->p99_ms, row->p99_unloaded_ms) : std::nullopt, 3.0, false, "%.2fx");
+      check("p99 of rejections <= 5 ms", row ? row->p99_reject_ms : std::nullopt, 5.0, false,
+            "%.2f ms");
+      check("peak RSS <= 1.5x unloaded",
+            row ? ratio(row->rss_mib, row->rss_unloaded_mib) : std::nullopt, 1.5, false,
+            "%.2fx");
     }
   }
   return checks;

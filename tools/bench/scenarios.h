@@ -11,6 +11,14 @@
 //                   ÷ without (lower is better).
 //   stream          server streaming of 1 KiB messages, 1000 per call, at concurrency 1 and 16;
 //                   baseline grpc-callback, ratios of messages/s (and, beside, to grpc-sync).
+//   overload-cpu    a method that burns 1 ms of CPU per call, and one that waits 10 ms
+//   overload-wait   (overload-wait), each on one server process per variant: its capacity
+//                   (closed loop, concurrency 256), its p99 at a tenth of that rate (unloaded),
+//                   then twice its capacity offered open-loop for twice the window (10 s by
+//                   default), every call with a 1 s deadline. Goodput (OK calls/s) ÷ capacity,
+//                   the p99 of OK calls against the unloaded p99, how fast rejections come back,
+//                   and peak RSS against the peak before the overload. Tandem's variants run
+//                   with and without an adaptive concurrency limit (tandem-<style>-limit).
 //   idle            no calls at all: the server's CPU over the window, as a share of one core.
 //                   An idle server must stay idle (no polling); no ratio. /proc counts CPU time
 //                   in 10 ms ticks: one tick is 0.2% of a core over the default 5 s window.
@@ -38,6 +46,7 @@ struct Scenario {
   bool tail = false;
   bool streaming = false;  // ratios compare messages/s instead of calls/s
   bool idle = false;       // no load: only the server's CPU is measured; concurrency is moot
+  bool overload = false;   // capacity, unloaded, then 2x capacity on one process (see above)
   std::string ratio_meaning;  // how to read ratio_vs_baseline, for the report
 };
 
@@ -81,6 +90,13 @@ struct Row {
   // rate offered to it open-loop (half of that); qps is then the rate achieved.
   std::optional<double> capacity_per_s;
   std::optional<double> offered_per_s;
+  // Overload scenarios only, medians over rounds: OK calls/s ÷ capacity under 2x overload, the
+  // p99 of OK calls at a tenth of capacity, the p99 of RESOURCE_EXHAUSTED answers, and the peak
+  // RSS before the overload began (rss_mib is the peak after it).
+  std::optional<double> goodput_ratio;
+  std::optional<double> p99_unloaded_ms;
+  std::optional<double> p99_reject_ms;
+  std::optional<double> rss_unloaded_mib;
   std::vector<std::string> failures;  // why a round could not measure it
 };
 

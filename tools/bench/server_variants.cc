@@ -17,6 +17,10 @@ std::vector<std::string> BenchServerVariants() {
       "tandem-blocking-threads",
       "tandem-blocking-threads-own-executor",
       "tandem-blocking-fibers",
+      "tandem-callback-limit",
+      "tandem-coroutine-limit",
+      "tandem-blocking-threads-limit",
+      "tandem-blocking-fibers-limit",
   };
 }
 

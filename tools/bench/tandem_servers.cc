@@ -6,11 +6,13 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "executors/blocking.h"
 #include "executors/fiber_pool.h"
 #include "executors/task.h"
 #include "executors/thread_pool.h"
+#include "server/concurrency_limiter.h"
 #include "server/handlers.h"
 #include "server/server.h"
 #include "server/stream.h"
@@ -26,6 +28,7 @@ class CallbackBenchService final : public BenchTandem::Service<CallbackBenchServ
  public:
   void Echo(ServerContext& context, const BenchRequest& request,
             UnaryResponder<BenchReply> responder) {
+    BurnCpu(request.spin_us());
     responder.response()->set_payload(request.payload());
     responder.Finish(grpc::Status::OK);
   }
@@ -74,6 +77,7 @@ class CoroutineBenchService final : public BenchTandem::Service<CoroutineBenchSe
  public:
   Task<grpc::Status> Echo(ServerContext& context, const BenchRequest& request,
                           BenchReply* reply) {
+    BurnCpu(request.spin_us());
     reply->set_payload(request.payload());
     co_return grpc::Status::OK;
   }
@@ -99,6 +103,7 @@ class CoroutineBenchService final : public BenchTandem::Service<CoroutineBenchSe
 class BlockingBenchService final : public BenchTandem::Service<BlockingBenchService> {
  public:
   grpc::Status Echo(ServerContext& context, const BenchRequest& request, BenchReply* reply) {
+    BurnCpu(request.spin_us());
     reply->set_payload(request.payload());
     return grpc::Status::OK;
   }
@@ -169,37 +174,56 @@ class TandemServer final : public BenchServer {
 
 using Executors = std::vector<std::shared_ptr<Executor>>;
 
+// A variant name ending in this runs with an adaptive concurrency limiter on every method.
+constexpr absl::string_view kLimitSuffix = "-limit";
+
 void Defaults(tandem::ServerBuilder&, ServiceOptions&, Executors&) {}
 
 }  // namespace
 
 bool IsTandemVariant(absl::string_view variant) {
+  absl::ConsumeSuffix(&variant, kLimitSuffix);
   return variant == "tandem-callback" || variant == "tandem-coroutine" ||
          variant == "tandem-blocking-threads" ||
          variant == "tandem-blocking-threads-own-executor" || variant == "tandem-blocking-fibers";
 }
 
 absl::StatusOr<std::unique_ptr<BenchServer>> StartTandemServer(absl::string_view variant) {
-  if (variant == "tandem-callback") return TandemServer<CallbackBenchService>::Start(Defaults);
-  if (variant == "tandem-coroutine") return TandemServer<CoroutineBenchService>::Start(Defaults);
+  const bool limited = absl::ConsumeSuffix(&variant, kLimitSuffix);
+  // The variant's own configuration, then, for a "-limit" variant, an adaptive limiter per method.
+  auto with_limit = [limited](auto configure) {
+    return [limited, configure](tandem::ServerBuilder& builder, ServiceOptions& options,
+                                Executors& executors) {
+      configure(builder, options, executors);
+      if (!limited) return;
+      options.SetConcurrencyLimiter("Echo", ConcurrencyLimiter::Adaptive())
+          .SetConcurrencyLimiter("Sleep", ConcurrencyLimiter::Adaptive());
+    };
+  };
+  if (variant == "tandem-callback") {
+    return TandemServer<CallbackBenchService>::Start(with_limit(Defaults));
+  }
+  if (variant == "tandem-coroutine") {
+    return TandemServer<CoroutineBenchService>::Start(with_limit(Defaults));
+  }
   if (variant == "tandem-blocking-threads") {
-    return TandemServer<BlockingBenchService>::Start(Defaults);
+    return TandemServer<BlockingBenchService>::Start(with_limit(Defaults));
   }
   if (variant == "tandem-blocking-threads-own-executor") {
     return TandemServer<BlockingBenchService>::Start(
-        [](tandem::ServerBuilder&, ServiceOptions& options, Executors& executors) {
+        with_limit([](tandem::ServerBuilder&, ServiceOptions& options, Executors& executors) {
           auto slow = std::make_shared<ThreadPool>(ThreadPool::Options{.name = "bench-slow"});
           executors.push_back(slow);
           options.Bind("Sleep", std::move(slow));
-        });
+        }));
   }
   if (variant == "tandem-blocking-fibers") {
     return TandemServer<BlockingBenchService>::Start(
-        [](tandem::ServerBuilder& builder, ServiceOptions&, Executors& executors) {
+        with_limit([](tandem::ServerBuilder& builder, ServiceOptions&, Executors& executors) {
           auto fibers = std::make_shared<FiberPool>(FiberPool::Options{.name = "bench-fibers"});
           executors.push_back(fibers);
           builder.SetDefaultBlockingExecutor(std::move(fibers));
-        });
+        }));
   }
   return absl::InvalidArgumentError(absl::StrCat("not a Tandem variant: ", variant));
 }

@@ -13,6 +13,8 @@
 //                                    cannot take the threads Echo runs on.
 //   tandem-blocking-fibers           the same blocking service on a FiberPool (default options:
 //                                    one thread per core); tandem::SleepFor suspends the fiber.
+//   <any of these>-limit             the same, with an adaptive ConcurrencyLimiter (default
+//                                    options) on each method: calls over it are shed at once.
 #ifndef TANDEM_TOOLS_BENCH_TANDEM_SERVERS_H_
 #define TANDEM_TOOLS_BENCH_TANDEM_SERVERS_H_
 
