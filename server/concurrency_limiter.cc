@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "absl/time/clock.h"
 
 namespace tandem {
 namespace {
@@ -56,10 +55,9 @@ bool ConcurrencyLimiter::TryAcquire(Priority priority) {
   return false;
 }
 
-void ConcurrencyLimiter::Release(absl::Duration latency) {
+void ConcurrencyLimiter::Release(absl::Duration latency, absl::Time now) {
   const int was_in_flight = in_flight_.fetch_sub(1, std::memory_order_relaxed);
   if (!adaptive_ || latency == absl::InfiniteDuration()) return;
-  const absl::Time now = absl::Now();
   absl::MutexLock lock(&mu_);
   if (window_calls_ == 0) window_start_ = now;
   ++window_calls_;
@@ -76,6 +74,15 @@ void ConcurrencyLimiter::UpdateLimitLocked(absl::Time now) {
   no_load_ = no_load_ == absl::InfiniteDuration()
                  ? window_min_
                  : std::min(no_load_ * (1 + options_.baseline_drift), window_min_);
+  // Little's law floor, as brpc's limiter computes its whole limit: the calls in flight that the
+  // best recent throughput needs at the no-load latency. Latency that rises for another reason
+  // than admitted calls queueing (a CPU saturated by gRPC's own work on a flood of calls, shed
+  // ones included) would otherwise take Vegas down to min_limit and throughput with it, while
+  // the latency stays where it was.
+  const double window_rate =
+      window_calls_ / std::max(1e-9, absl::ToDoubleSeconds(now - window_start_));
+  peak_rate_ = std::max(window_rate, peak_rate_ * (1 - options_.baseline_drift));
+  const double floor = peak_rate_ * absl::ToDoubleSeconds(no_load_);
   const double limit = exact_limit_;
   // Vegas: the calls queueing beyond what the server serves without delay.
   const double queued =
@@ -91,7 +98,7 @@ void ConcurrencyLimiter::UpdateLimitLocked(absl::Time now) {
     // Grow only when the calls used the room they had: a lightly loaded method keeps its limit.
     if (window_peak_in_flight_ >= limit / 2) next = limit + step;
   } else if (queued >= shrink_above) {
-    next = limit - step;
+    next = std::max(limit - step, std::min(limit, floor));
   }
   exact_limit_ = std::clamp(next, static_cast<double>(options_.min_limit),
                             static_cast<double>(options_.max_limit));

@@ -20,7 +20,10 @@
 // Vegas's baseline is the no-queueing latency, which is what "p99 near the unloaded p99" needs.
 // brpc's auto limiter has the same baseline (min latency, remeasured periodically); here the
 // baseline drifts up slowly instead (a fraction per window), so it follows a service that got
-// slower for good without a periodic drop in throughput.
+// slower for good without a periodic drop in throughput. From brpc too: the limit never shrinks
+// below what the best recent throughput needs at the no-load latency (Little's law), so latency
+// that rises for another reason than queueing (a CPU saturated by gRPC's own work on a flood of
+// calls) cannot take the limit, and throughput, down with it.
 //
 // Priorities: under load, idle calls are shed first and high-priority calls last. An idle call
 // is admitted only while fewer than half the limit are in, a normal one below nine tenths, a high
@@ -37,6 +40,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "executors/executor.h"
 
@@ -68,7 +72,9 @@ class ConcurrencyLimiter {
   bool TryAcquire(Priority priority);
   // When an admitted call is done. `latency`: receipt to status, for a call whose handler ran;
   // absl::InfiniteDuration() for one that ended without running (it gives no latency sample).
-  void Release(absl::Duration latency) ABSL_LOCKS_EXCLUDED(mu_);
+  void Release(absl::Duration latency) ABSL_LOCKS_EXCLUDED(mu_) { Release(latency, absl::Now()); }
+  // The same, at `now` (the clock the adaptive limit measures throughput by): for tests.
+  void Release(absl::Duration latency, absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
 
   bool adaptive() const { return adaptive_; }
   int limit() const { return limit_.load(std::memory_order_relaxed); }
@@ -91,6 +97,7 @@ class ConcurrencyLimiter {
   absl::Mutex mu_;
   double exact_limit_ ABSL_GUARDED_BY(mu_);  // limit_ is its rounding
   absl::Duration no_load_ ABSL_GUARDED_BY(mu_) = absl::InfiniteDuration();
+  double peak_rate_ ABSL_GUARDED_BY(mu_) = 0;  // calls/s, the best recent window's
   absl::Time window_start_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   int window_calls_ ABSL_GUARDED_BY(mu_) = 0;
   int window_peak_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
