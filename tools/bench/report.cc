@@ -297,7 +297,7 @@ const char* ResultName(TargetCheck::Result result) {
 }  // namespace
 
 std::string FormatTargets(const std::vector<TargetCheck>& checks) {
-  std::string out = "\n== targets (issues 5 and 9)\n";
+  std::string out = "\n== targets (issues 5, 9 and 10)\n";
   for (const TargetCheck& check : checks) {
     if (check.result == TargetCheck::Result::kNotMeasured) {
       absl::StrAppend(&out, absl::StrFormat("  %-12s %-8s %s (%s)\n", ResultName(check.result),
@@ -334,7 +334,7 @@ std::string FormatMarkdown(const RunInfo& info, const std::vector<Scenario>& sce
       "| Mode | ", info.mode, " |\n",
       "| Reproduce | ", info.command, " |\n\n");
 
-  absl::StrAppend(&out, "## Targets (issues 5 and 9)\n\n| target | measured | result |\n|---|---|---|\n");
+  absl::StrAppend(&out, "## Targets (issues 5, 9 and 10)\n\n| target | measured | result |\n|---|---|---|\n");
   for (const TargetCheck& check : checks) {
     absl::StrAppend(&out, "| ", check.target, " | ", check.measured, " | ",
                     ResultName(check.result), " |\n");

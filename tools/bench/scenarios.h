@@ -100,7 +100,7 @@ struct Row {
   std::vector<std::string> failures;  // why a round could not measure it
 };
 
-// A target of issues 5 and 9, checked against the rows of one run.
+// A target of issues 5, 9 and 10, checked against the rows of one run.
 struct TargetCheck {
   enum class Result { kMet, kMissed, kNotMeasured };
   std::string target;    // e.g. "unary c=64: tandem-coroutine >= 0.95x grpc-callback"
