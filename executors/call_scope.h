@@ -14,7 +14,7 @@
 //   - on a fiber: for that fiber only, on whichever pool thread it resumes after a wait
 //     (Boost.Fiber's fiber-specific storage);
 //   - in a coroutine spawned with PostOptions::call_scope: during each of its resumptions
-//     (its executor enters the scope around everything it runs, see CallScopeExecutor).
+//     (its executor enters the scope around everything it runs: internal/resumption_executor.h).
 // Work posted with PostOptions::call_scope runs inside that scope on every executor. Code that
 // continues a call elsewhere (a callback handler's completion on a gRPC thread) can enter the
 // call's scope itself: `tandem::InCallScope enter(context.call_scope());`.

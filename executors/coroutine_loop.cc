@@ -6,8 +6,7 @@
 #include "absl/base/internal/raw_logging.h"
 #include "absl/strings/str_cat.h"
 #include "asio/post.hpp"
-#include "executors/internal/call_scope_executor.h"
-#include "executors/internal/watched_executor.h"
+#include "executors/internal/resumption_executor.h"
 #include "executors/internal/watched_thread.h"
 
 namespace tandem {
@@ -73,14 +72,12 @@ bool CoroutineLoop::TrySpawn(tandem::Task<void> coroutine, PostOptions options) 
     };
     // Every resumption of the coroutine goes through its executor, which tells the watchdog and
     // makes the coroutine's call current.
-    executors_internal::WatchedExecutor executor(context_.get_executor(), label,
-                                                 options_.watchdog_threshold);
-    if (call_scope) {
-      asio::co_spawn(executors_internal::CallScopeExecutor(executor, std::move(call_scope)),
-                     std::move(coroutine), std::move(on_done));
-    } else {
-      asio::co_spawn(executor, std::move(coroutine), std::move(on_done));
-    }
+    executors_internal::ResumptionExecutor executor(
+        context_.get_executor(),
+        {.label = label,
+         .watchdog_threshold = options_.watchdog_threshold,
+         .call_scope = std::move(call_scope)});
+    asio::co_spawn(executor, std::move(coroutine), std::move(on_done));
   });
   return true;
 }

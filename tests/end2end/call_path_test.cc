@@ -20,16 +20,6 @@ constexpr absl::Duration kWait = absl::Seconds(20);
 
 absl::Time UnixNanos(int64_t nanos) { return absl::FromUnixNanos(nanos); }
 
-// Whether `method` has received `calls` calls, within kWait.
-bool WaitUntilReceived(TestServer& server, absl::string_view method, uint64_t calls) {
-  const absl::Time give_up = absl::Now() + kWait;
-  while (server.StatsOf(method).started < calls) {
-    if (absl::Now() > give_up) return false;
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return true;
-}
-
 // One blocking-client call of `method`, made on a thread of its own so the test goes on while
 // the call waits.
 std::future<absl::StatusOr<TestReply>> CallInBackground(TestServer& server, Method method,
@@ -118,7 +108,7 @@ TEST(CallPathQueue, TimeWaitingForTheExecutorIsQueuedTime) {
   auto blocked = CallInBackground(*server, Method::kBlocking, MakeRequest(TestRequest::BLOCK));
   ASSERT_TRUE(server->service().WaitForHandlersWaiting(1, kWait));
   auto queued = CallInBackground(*server, Method::kBlocking, MakeRequest(TestRequest::ECHO));
-  ASSERT_TRUE(WaitUntilReceived(*server, "Blocking", 2));
+  ASSERT_TRUE(server->WaitUntilReceived("Blocking", 2));
   absl::SleepFor(absl::Milliseconds(100));
   server->service().Release();
 
@@ -140,7 +130,7 @@ TEST(CallPathQueue, ARefusedCallNeverRuns) {
   auto blocked = CallInBackground(*server, Method::kBlocking, MakeRequest(TestRequest::BLOCK));
   ASSERT_TRUE(server->service().WaitForHandlersWaiting(1, kWait));
   auto queued = CallInBackground(*server, Method::kBlocking, MakeRequest(TestRequest::ECHO));
-  ASSERT_TRUE(WaitUntilReceived(*server, "Blocking", 2));
+  ASSERT_TRUE(server->WaitUntilReceived("Blocking", 2));
   absl::StatusOr<TestReply> refused =
       server->Call(Method::kBlocking, ClientForm::kBlocking, MakeRequest(TestRequest::ECHO));
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
@@ -201,7 +191,7 @@ TEST_P(ExpiredInQueue, CancelledWhileQueuedNeverRunsTheHandler) {
   auto cancellation = ClientCancellation::Create();
   auto reply = CallInBackground(*server_, GetParam(), MakeRequest(TestRequest::WAIT_FOR_CANCEL),
                                 CallOptions().set_cancellation(cancellation).set_timeout(kWait));
-  ASSERT_TRUE(WaitUntilReceived(*server_, method(), 2));
+  ASSERT_TRUE(server_->WaitUntilReceived(method(), 2));
   cancellation->Cancel();
   EXPECT_EQ(reply.get().status().code(), absl::StatusCode::kCancelled);
   ReleaseAndExpectOnlyTheHolderRan();
@@ -211,7 +201,7 @@ TEST_P(ExpiredInQueue, CancelledWhileQueuedNeverRunsTheHandler) {
 TEST_P(ExpiredInQueue, PastTheQueueLimitAnswersResourceExhausted) {
   auto reply = CallInBackground(*server_, GetParam(), MakeRequest(TestRequest::WAIT_FOR_CANCEL),
                                 CallOptions().set_timeout(kWait));
-  ASSERT_TRUE(WaitUntilReceived(*server_, method(), 2));
+  ASSERT_TRUE(server_->WaitUntilReceived(method(), 2));
   absl::SleepFor(absl::Milliseconds(200));  // past the 100 ms limit
   ReleaseAndExpectOnlyTheHolderRan();
   absl::StatusOr<TestReply> answer = reply.get();

@@ -174,11 +174,7 @@ TEST_P(Propagation, ADetachedCallSurvivesItsCaller) {
   request.set_detached(true);
   auto call = CallInBackground(*server, request,
                                CallOptions().set_cancellation(cancellation).set_timeout(kWait));
-  const absl::Time give_up = absl::Now() + kWait;
-  while (server->StatsOf(method()).started < 2 && absl::Now() < give_up) {
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  ASSERT_EQ(server->StatsOf(method()).started, 2u) << "the detached call never started";
+  ASSERT_TRUE(server->WaitUntilReceived(method(), 2)) << "the detached call never started";
   cancellation->Cancel();
   EXPECT_EQ(call.get().status().code(), absl::StatusCode::kCancelled);
   const MethodStats stats = server->StatsOnceIdle(method());

@@ -81,7 +81,7 @@ TEST(ServerShutdown, CallsStillQueuedAfterTheGraceNeverRun) {
       return server->Call(Method::kBlocking, ClientForm::kBlocking, sleep);
     }));
   }
-  while (server->StatsOf("Blocking").started < kQueued + 1) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_TRUE(server->WaitUntilReceived("Blocking", kQueued + 1));
 
   server->server().Shutdown(absl::Milliseconds(100));
 
@@ -113,11 +113,7 @@ TEST(ServerShutdown, ReturnsSoonAfterTheGraceHoweverMuchIsQueued) {
     server->client().AsyncBlocking(sleep, CallOptions(),
                                    [&](absl::StatusOr<TestReply>) { answered.DecrementCount(); });
   }
-  const absl::Time give_up = absl::Now() + kWait;
-  while (server->StatsOf("Blocking").started < kQueued && absl::Now() < give_up) {
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  ASSERT_EQ(server->StatsOf("Blocking").started, static_cast<uint64_t>(kQueued));
+  ASSERT_TRUE(server->WaitUntilReceived("Blocking", kQueued));
 
   const absl::Time start = absl::Now();
   server->server().Shutdown(kGrace);

@@ -101,6 +101,16 @@ MethodStats TestServer::StatsOf(absl::string_view method) {
   return {};
 }
 
+bool TestServer::WaitUntilReceived(absl::string_view method, uint64_t calls,
+                                   absl::Duration timeout) {
+  const absl::Time give_up = absl::Now() + timeout;
+  while (StatsOf(method).started < calls) {
+    if (absl::Now() > give_up) return false;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return true;
+}
+
 MethodStats TestServer::StatsOnceIdle(absl::string_view method, absl::Duration timeout) {
   const absl::Time give_up = absl::Now() + timeout;
   while (true) {

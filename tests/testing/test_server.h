@@ -50,6 +50,9 @@ class TestServer {
   // not): polled, within `timeout`, because a call ends on the server (gRPC's OnDone) a moment
   // after its client hears the status. Returns the last stats seen either way.
   MethodStats StatsOnceIdle(absl::string_view method, absl::Duration timeout = absl::Seconds(20));
+  // Whether `method` has received `calls` calls (MethodStats::started), polled within `timeout`.
+  bool WaitUntilReceived(absl::string_view method, uint64_t calls,
+                         absl::Duration timeout = absl::Seconds(20));
 
  private:
   TestServer() = default;

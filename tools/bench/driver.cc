@@ -41,16 +41,21 @@ struct Measurement {
   }
 };
 
+// A fresh server process of `variant`, ready to serve.
+absl::StatusOr<std::unique_ptr<ServerProcess>> StartServer(const BenchOptions& options,
+                                                           const std::string& variant) {
+  return ServerProcess::Start({options.server_binary, absl::StrCat("--serve=", variant),
+                              absl::StrCat("--parent=", getpid())},
+                             kServerReadyTimeout);
+}
+
 // One point: a fresh server process of `variant`, loaded with `mix`, closed-loop at
 // `concurrency` or, with a `rate`, open-loop at that many calls per second.
 Measurement Measure(const BenchOptions& options, const Scenario& scenario,
                     const std::string& variant, const std::vector<CallClass>& mix,
                     int concurrency, double rate = 0) {
   Measurement measurement;
-  absl::StatusOr<std::unique_ptr<ServerProcess>> process = ServerProcess::Start(
-      {options.server_binary, absl::StrCat("--serve=", variant),
-       absl::StrCat("--parent=", getpid())},
-      kServerReadyTimeout);
+  absl::StatusOr<std::unique_ptr<ServerProcess>> process = StartServer(options, variant);
   if (!process.ok()) {
     measurement.failure = process.status().ToString();
     return measurement;
@@ -127,10 +132,7 @@ Measurement MeasureOverload(const BenchOptions& options, const Scenario& scenari
                             std::optional<double> known_capacity) {
   constexpr absl::Duration kDeadline = absl::Seconds(1);
   Measurement measurement;
-  absl::StatusOr<std::unique_ptr<ServerProcess>> process = ServerProcess::Start(
-      {options.server_binary, absl::StrCat("--serve=", variant),
-       absl::StrCat("--parent=", getpid())},
-      kServerReadyTimeout);
+  absl::StatusOr<std::unique_ptr<ServerProcess>> process = StartServer(options, variant);
   if (!process.ok()) {
     measurement.failure = process.status().ToString();
     return measurement;

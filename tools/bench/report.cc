@@ -38,6 +38,15 @@ std::vector<Column> ColumnsFor(const Scenario& scenario) {
         {"threads", [](const Row& r) { return absl::StrCat(r.threads); }},
     };
   }
+  // Open-loop scenarios: the capacity measured first and the rate offered, before calls/s.
+  const std::vector<Column> capacity_columns = {
+      {"capacity/s", [](const Row& r) {
+         return r.capacity_per_s ? absl::StrFormat("%.0f", *r.capacity_per_s) : std::string("-");
+       }},
+      {"offered/s", [](const Row& r) {
+         return r.offered_per_s ? absl::StrFormat("%.0f", *r.offered_per_s) : std::string("-");
+       }},
+  };
   std::vector<Column> columns = {
       {"variant", [](const Row& r) { return r.variant; }, true},
       {"c", [](const Row& r) { return absl::StrCat(r.concurrency); }},
@@ -71,28 +80,12 @@ std::vector<Column> ColumnsFor(const Scenario& scenario) {
                          return r.p99_slow_ms ? Ms(*r.p99_slow_ms) : "-";
                        }});
     // Before calls/s, which is then the rate achieved.
-    columns.insert(columns.begin() + 2,
-                   {{"capacity/s", [](const Row& r) {
-                       return r.capacity_per_s ? absl::StrFormat("%.0f", *r.capacity_per_s)
-                                               : std::string("-");
-                     }},
-                    {"offered/s", [](const Row& r) {
-                       return r.offered_per_s ? absl::StrFormat("%.0f", *r.offered_per_s)
-                                              : std::string("-");
-                     }}});
+    columns.insert(columns.begin() + 2, capacity_columns.begin(), capacity_columns.end());
   }
   if (scenario.overload) {
     auto optional_ms = [](const std::optional<double>& ms) { return ms ? Ms(*ms) : "-"; };
     // The ratio column is the goodput; calls/s is the goodput in calls.
-    columns.insert(columns.begin() + 2,
-                   {{"capacity/s", [](const Row& r) {
-                       return r.capacity_per_s ? absl::StrFormat("%.0f", *r.capacity_per_s)
-                                               : std::string("-");
-                     }},
-                    {"offered/s", [](const Row& r) {
-                       return r.offered_per_s ? absl::StrFormat("%.0f", *r.offered_per_s)
-                                              : std::string("-");
-                     }}});
+    columns.insert(columns.begin() + 2, capacity_columns.begin(), capacity_columns.end());
     columns.push_back({"p99 unloaded ms",
                        [optional_ms](const Row& r) { return optional_ms(r.p99_unloaded_ms); }});
     columns.push_back({"p99 reject ms",
