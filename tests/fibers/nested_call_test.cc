@@ -76,8 +76,11 @@ TEST(NestedCall, OnAThreadPoolEndsByDeadlineAndTheWatchdogNamesTheStarvedPool) {
   constexpr absl::Duration kNestedTimeout = absl::Seconds(3);
   auto pool = std::make_shared<ThreadPool>(ThreadPool::Options{
       .name = "nested-pool", .threads = kThreads, .watchdog_threshold = kThreshold});
-  auto server = TestServer::Start(
-      [&](ServerBuilder&, ServiceOptions& options) { options.Bind("Blocking", pool); });
+  auto server = TestServer::Start([&](ServerBuilder& builder, ServiceOptions& options) {
+    options.Bind("Blocking", pool);
+    // Deadlines end these calls: no queue-time bound shorter than the nested deadline.
+    builder.SetDefaultMaxQueueTime(absl::InfiniteDuration());
+  });
   ASSERT_NE(server, nullptr);
 
   // As many calls as threads: each holds a thread while its nested call waits in the queue, until
