@@ -36,9 +36,10 @@ std::string SetupName(const ::testing::TestParamInfo<Setup>& info) { return info
 class Propagation : public ::testing::TestWithParam<Setup> {
  protected:
   std::unique_ptr<TestServer> Start(absl::Duration margin = absl::ZeroDuration()) {
-    return TestServer::Start([this, margin](ServerBuilder& builder, ServiceOptions& options) {
+    return TestServer::Start([margin, on_fibers = GetParam().on_fibers](ServerBuilder& builder,
+                                                                       ServiceOptions& options) {
       builder.SetDeadlineMargin(margin);
-      if (GetParam().on_fibers) {
+      if (on_fibers) {
         options.Bind("Blocking", std::make_shared<FiberPool>(
                                      FiberPool::Options{.name = "chain-fibers", .threads = 2}));
       }
@@ -63,8 +64,8 @@ class Propagation : public ::testing::TestWithParam<Setup> {
   // One call of the chain through the async client, on a thread of its own.
   std::future<absl::StatusOr<TestReply>> CallInBackground(TestServer& server, TestRequest request,
                                                           CallOptions options) {
-    return std::async(std::launch::async, [&server, this, request, options] {
-      return server.Call(GetParam().method, ClientForm::kAsyncCallback, request, options);
+    return std::async(std::launch::async, [&server, method = GetParam().method, request, options] {
+      return server.Call(method, ClientForm::kAsyncCallback, request, options);
     });
   }
 };
