@@ -6,12 +6,24 @@
 
 namespace tandem {
 
+namespace {
+
+// The call's deadline in real time; absl::InfiniteFuture() for none.
+absl::Time RealTimeDeadline(const grpc::CallbackServerContext& context) {
+  const gpr_timespec raw = gpr_convert_clock_type(context.raw_deadline(), GPR_CLOCK_REALTIME);
+  if (gpr_time_cmp(raw, gpr_inf_future(GPR_CLOCK_REALTIME)) == 0) return absl::InfiniteFuture();
+  return absl::FromUnixSeconds(raw.tv_sec) + absl::Nanoseconds(raw.tv_nsec);
+}
+
+}  // namespace
+
 ServerContext::ServerContext(grpc::CallbackServerContext* grpc_context, absl::string_view method,
                              Priority priority, absl::Duration deadline_margin)
     : grpc_context_(grpc_context),
       method_(method),
       priority_(priority),
-      call_scope_(std::make_shared<CallScope>(deadline() - deadline_margin)) {}
+      deadline_(RealTimeDeadline(*grpc_context)),
+      call_scope_(std::make_shared<CallScope>(deadline_ - deadline_margin)) {}
 
 CallTimes ServerContext::times() const {
   const auto stamp = [](const std::atomic<int64_t>& nanos) {
@@ -19,12 +31,6 @@ CallTimes ServerContext::times() const {
     return at == 0 ? absl::InfinitePast() : absl::FromUnixNanos(at);
   };
   return {.received = received_, .started = stamp(started_ns_), .finished = stamp(finished_ns_)};
-}
-
-absl::Time ServerContext::deadline() const {
-  const gpr_timespec raw = gpr_convert_clock_type(grpc_context_->raw_deadline(), GPR_CLOCK_REALTIME);
-  if (gpr_time_cmp(raw, gpr_inf_future(GPR_CLOCK_REALTIME)) == 0) return absl::InfiniteFuture();
-  return absl::FromUnixSeconds(raw.tv_sec) + absl::Nanoseconds(raw.tv_nsec);
 }
 
 std::optional<absl::string_view> ServerContext::FindClientMetadata(absl::string_view key) const {

@@ -56,7 +56,7 @@ class ServerContext {
   // "/package.Service/Method".
   absl::string_view method() const { return method_; }
   // absl::InfiniteFuture() when the client set no deadline.
-  absl::Time deadline() const;
+  absl::Time deadline() const { return deadline_; }
   // The priority the call runs at on its executor (ServiceOptions::SetPriority).
   Priority priority() const { return priority_; }
   // The times so far. Thread-safe: a stage's time is visible from the moment it is reached.
@@ -136,6 +136,9 @@ class ServerContext {
   grpc::CallbackServerContext* const grpc_context_;
   const std::string method_;
   const Priority priority_;
+  // Read from gRPC once, as the call arrives: gRPC keeps it on a monotonic clock, and each
+  // conversion to real time costs clock reads.
+  const absl::Time deadline_;
   const absl::Time received_ = absl::Now();
   const std::shared_ptr<CallScope> call_scope_;
   // Unix nanoseconds; 0 until the stage is reached.
