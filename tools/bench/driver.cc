@@ -49,6 +49,16 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> StartServer(const BenchOptions& o
                              kServerReadyTimeout);
 }
 
+// Hooks that read `pid`'s CPU time into `start` and `end` as the measurement window opens and
+// closes, so warm-up and draining are left out.
+LoadHooks CpuWindowHooks(pid_t pid, double* start, double* end) {
+  auto cpu_now = [pid] {
+    absl::StatusOr<ProcSample> sample = ReadProcSample(pid);
+    return sample.ok() ? sample->cpu_s : 0.0;
+  };
+  return {.window_start = [=] { *start = cpu_now(); }, .window_end = [=] { *end = cpu_now(); }};
+}
+
 // One point: a fresh server process of `variant`, loaded with `mix`, closed-loop at
 // `concurrency` or, with a `rate`, open-loop at that many calls per second.
 Measurement Measure(const BenchOptions& options, const Scenario& scenario,
@@ -63,15 +73,9 @@ Measurement Measure(const BenchOptions& options, const Scenario& scenario,
   const pid_t pid = (*process)->pid();
   PeakThreadSampler sampler(pid, kThreadSamplePeriod);
 
-  // CPU time is read when the window opens and closes, so warm-up and draining are left out.
   double cpu_start = 0;
   double cpu_end = 0;
-  auto cpu_now = [pid]() {
-    absl::StatusOr<ProcSample> sample = ReadProcSample(pid);
-    return sample.ok() ? sample->cpu_s : 0.0;
-  };
-  LoadHooks hooks{.window_start = [&] { cpu_start = cpu_now(); },
-                  .window_end = [&] { cpu_end = cpu_now(); }};
+  LoadHooks hooks = CpuWindowHooks(pid, &cpu_start, &cpu_end);
   std::optional<LoadResult> load_override;
   if (scenario.idle) {
     // No load: the window is the same length, with no client at all.
@@ -143,10 +147,6 @@ Measurement MeasureOverload(const BenchOptions& options, const Scenario& scenari
     absl::StatusOr<ProcSample> sample = ReadProcSample(pid);
     return sample.ok() ? sample->vm_hwm_mib : 0.0;
   };
-  auto cpu_now = [pid]() {
-    absl::StatusOr<ProcSample> sample = ReadProcSample(pid);
-    return sample.ok() ? sample->cpu_s : 0.0;
-  };
   LoadSpec spec{.target = (*process)->address(),
                 .concurrency = concurrency,
                 .channels = options.channels,
@@ -170,8 +170,7 @@ Measurement MeasureOverload(const BenchOptions& options, const Scenario& scenari
       double cpu_start = 0;
       double cpu_end = 0;
       absl::StatusOr<LoadResult> overload =
-          RunLoad(spec, {.window_start = [&] { cpu_start = cpu_now(); },
-                         .window_end = [&] { cpu_end = cpu_now(); }});
+          RunLoad(spec, CpuWindowHooks(pid, &cpu_start, &cpu_end));
       if (overload.ok()) {
         measurement.load = *std::move(overload);
         measurement.server_cpu_s = cpu_end - cpu_start;
