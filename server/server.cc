@@ -6,6 +6,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "grpcpp/ext/health_check_service_server_builder_option.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/impl/server_builder_option.h"
 
 namespace tandem {
 namespace {
@@ -62,6 +65,26 @@ absl::Status CheckLimiter(absl::string_view what,
   return absl::OkStatus();
 }
 
+// Turns gRPC's server reflection on or off for one builder. gRPC's own switch is process-wide:
+// linking its reflection library registers the plugin for every builder, at static
+// initialization. This option adds the plugin where it is missing and removes it where it is not
+// wanted.
+class ReflectionOption final : public grpc::ServerBuilderOption {
+ public:
+  explicit ReflectionOption(bool enable) : enable_(enable) {}
+
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    auto reflection = std::make_unique<grpc::reflection::ProtoServerReflectionPlugin>();
+    const std::string name = reflection->name();
+    std::erase_if(*plugins, [&](const auto& plugin) { return plugin->name() == name; });
+    if (enable_) plugins->push_back(std::move(reflection));
+  }
+
+ private:
+  const bool enable_;
+};
+
 }  // namespace
 
 Server::~Server() { Shutdown(absl::ZeroDuration()); }
@@ -70,7 +93,10 @@ void Server::Shutdown(absl::Duration grace) {
   absl::MutexLock lock(&shutdown_mu_);
   if (shut_down_) return;
   if (grpc_server_ != nullptr) {
-      // gRPC stops accepting, waits for callback calls until the deadline, cancels what is left,
+    if (health_) health_->Shutdown();  // Every status NOT_SERVING, for good; watchers hear it.
+    if (lame_duck_period_ > absl::ZeroDuration()) absl::SleepFor(lame_duck_period_);
+    if (health_) health_->EndWatches();  // So that watches do not hold up the drain.
+    // gRPC stops accepting, waits for callback calls until the deadline, cancels what is left,
     // and returns only when every call has been finished by its handler.
     grpc_server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
     grpc_server_->Wait();
@@ -78,6 +104,8 @@ void Server::Shutdown(absl::Duration grace) {
   for (auto& executor : owned_executors_) executor->ShutdownAndWait();
   shut_down_ = true;
 }
+
+grpc::HealthCheckServiceInterface* Server::health() const { return health_.get(); }
 
 void Server::Wait() {
   absl::MutexLock lock(&shutdown_mu_);
@@ -174,6 +202,21 @@ ServerBuilder& ServerBuilder::SetDeadlineMargin(absl::Duration margin) {
   return *this;
 }
 
+ServerBuilder& ServerBuilder::EnableHealthService(bool enable) {
+  health_service_ = enable;
+  return *this;
+}
+
+ServerBuilder& ServerBuilder::EnableReflection(bool enable) {
+  reflection_ = enable;
+  return *this;
+}
+
+ServerBuilder& ServerBuilder::SetLameDuckPeriod(absl::Duration period) {
+  lame_duck_period_ = period;
+  return *this;
+}
+
 ServerBuilder& ServerBuilder::SetDefaultThreadPoolOptions(ThreadPool::Options options) {
   default_pool_options_ = std::move(options);
   return *this;
@@ -202,6 +245,11 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
     return absl::InvalidArgumentError(
         absl::StrCat("SetDeadlineMargin needs a margin of zero or more, not ",
                      absl::FormatDuration(deadline_margin_)));
+  }
+  if (lame_duck_period_ < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("SetLameDuckPeriod needs a period of zero or more, not ",
+                     absl::FormatDuration(lame_duck_period_)));
   }
   if (default_max_queue_time_ <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
@@ -315,6 +363,17 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
   for (size_t i = 0; i < addresses_.size(); ++i) {
     server->ports_.push_back(std::make_unique<int>(0));
     grpc_builder_.AddListeningPort(addresses_[i], credentials_[i], server->ports_.back().get());
+  }
+  grpc_builder_.SetOption(std::make_unique<ReflectionOption>(reflection_));
+  server->lame_duck_period_ = lame_duck_period_;
+  if (health_service_) {
+    server->health_ = std::make_unique<HealthService>();
+    grpc_builder_.RegisterService(server->health_->grpc_service());
+    // Even if the process turned gRPC's default one on (it would register the service twice).
+    grpc_builder_.SetOption(std::make_unique<grpc::HealthCheckServiceServerBuilderOption>(nullptr));
+    for (const Registration& registration : registrations_) {
+      server->health_->SetServingStatus(std::string(registration.definition.full_name), true);
+    }
   }
   server->grpc_server_ = grpc_builder_.BuildAndStart();
   if (server->grpc_server_ == nullptr) {

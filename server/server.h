@@ -9,6 +9,9 @@
 //
 // Defaults are safe: blocking handlers run on the server's thread pool, coroutines on its
 // coroutine loop, callback handlers inline on gRPC's callback thread (they must not block).
+// Every server also answers gRPC's health checks (grpc.health.v1.Health) and server reflection
+// (grpc.reflection.v1alpha.ServerReflection, what grpcurl and `tandem list` read) unless the
+// builder turns them off.
 //
 // Threads: the builder is used from one thread. Server members are thread-safe, except that
 // Shutdown must not be called from a thread the server owns (a handler), which would deadlock.
@@ -28,10 +31,12 @@
 #include "executors/coroutine_loop.h"
 #include "executors/executor.h"
 #include "executors/thread_pool.h"
+#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "server/concurrency_limiter.h"
+#include "server/health_service.h"
 #include "server/internal/method_binding.h"
 #include "server/service.h"
 
@@ -47,10 +52,18 @@ class Server {
   // The port bound by the first AddListeningPort (the one picked, for port 0).
   int port() const { return ports_.empty() ? 0 : *ports_.front(); }
 
-  // Stops accepting calls and waits for in-flight calls: those still running after `grace` are
+  // First turns every health status to NOT_SERVING (health watchers hear it at once, so load
+  // balancers stop sending), then serves on for the builder's SetLameDuckPeriod if any. Then
+  // stops accepting calls and waits for in-flight calls: those still running after `grace` are
   // cancelled (handlers see IsCancelled), and every call's reply or error is still sent before
   // this returns. Then stops the executors the server created. Blocks; idempotent.
   void Shutdown(absl::Duration grace) ABSL_LOCKS_EXCLUDED(shutdown_mu_);
+
+  // The health status of each registered service (by full name, e.g. "pkg.Greeter") and of the
+  // server as a whole (""): SERVING from the start; set them as the service's state changes.
+  // Null if the health service is turned off. After Shutdown has begun every status is
+  // NOT_SERVING and stays so. Thread-safe (server/health_service.h).
+  grpc::HealthCheckServiceInterface* health() const;
 
   // Blocks until Shutdown has been called and has finished.
   void Wait();
@@ -68,8 +81,10 @@ class Server {
   std::vector<std::unique_ptr<server_internal::MethodBinding>> bindings_;
   std::vector<std::unique_ptr<grpc::Service>> grpc_services_;
   std::vector<std::shared_ptr<Executor>> owned_executors_;
+  std::unique_ptr<HealthService> health_;
   std::vector<std::unique_ptr<int>> ports_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  absl::Duration lame_duck_period_ = absl::ZeroDuration();
 
   absl::Mutex shutdown_mu_;
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
@@ -128,6 +143,16 @@ class ServerBuilder {
   // answer when they time out. Default: none. Must not be negative.
   ServerBuilder& SetDeadlineMargin(absl::Duration margin);
 
+  // Whether the server answers gRPC's health checks and server reflection. Default: both on.
+  // Reflection exposes the schema of every registered service to anyone who can connect.
+  ServerBuilder& EnableHealthService(bool enable);
+  ServerBuilder& EnableReflection(bool enable);
+
+  // How long Shutdown keeps serving after it has set every health status to NOT_SERVING, so
+  // that load balancers checking health see it and stop sending before the server stops
+  // accepting calls. Default: zero (health watchers still hear NOT_SERVING first).
+  ServerBuilder& SetLameDuckPeriod(absl::Duration period);
+
   // gRPC's builder, for options Tandem does not wrap (message sizes, keepalive, ...). Register
   // services through RegisterService, not here.
   grpc::ServerBuilder& grpc_builder() { return grpc_builder_; }
@@ -157,6 +182,9 @@ class ServerBuilder {
   StreamLimits stream_limits_;
   absl::Duration deadline_margin_ = absl::ZeroDuration();
   absl::Duration default_max_queue_time_ = kDefaultMaxQueueTime;
+  absl::Duration lame_duck_period_ = absl::ZeroDuration();
+  bool health_service_ = true;
+  bool reflection_ = true;
   std::vector<std::pair<std::shared_ptr<Executor>, std::shared_ptr<ConcurrencyLimiter>>>
       executor_limiters_;
   std::shared_ptr<Executor> default_blocking_;
