@@ -2,6 +2,19 @@
 
 _EXTENSIONS = [".pb.h", ".pb.cc", ".grpc.pb.h", ".grpc.pb.cc", ".tandem.h", ".tandem.cc"]
 
+# Labels, not strings: from a workspace that loads this file as @tandem, "//server:service" would
+# name the user's own package. Label() resolves against the repository this file is in.
+_PROTOC = str(Label("@system//:protoc_bin"))
+_GRPC_PLUGIN = str(Label("@system//:grpc_cpp_plugin"))
+_TANDEM_PLUGIN = str(Label("//tools/protoc-gen-tandem"))
+_RUNTIME_DEPS = [str(Label(dep)) for dep in [
+    "//server:service",
+    "//client:stream",
+    "//client:unary_call",
+    "@system//:grpc++",
+    "@system//:protobuf",
+]]
+
 def tandem_cc_library(
         name,
         srcs,
@@ -49,16 +62,12 @@ def tandem_cc_library(
         name = name + "_codegen",
         srcs = proto_files + proto_deps,
         outs = outs,
-        tools = [
-            "@system//:protoc_bin",
-            "@system//:grpc_cpp_plugin",
-            "//tools/protoc-gen-tandem",
-        ],
+        tools = [_PROTOC, _GRPC_PLUGIN, _TANDEM_PLUGIN],
         cmd = " ".join([
-            "$(location @system//:protoc_bin)",
+            "$(location %s)" % _PROTOC,
             "--proto_path=" + proto_path,
-            "--plugin=protoc-gen-grpc=$(location @system//:grpc_cpp_plugin)",
-            "--plugin=protoc-gen-tandem=$(location //tools/protoc-gen-tandem)",
+            "--plugin=protoc-gen-grpc=$(location %s)" % _GRPC_PLUGIN,
+            "--plugin=protoc-gen-tandem=$(location %s)" % _TANDEM_PLUGIN,
             "--cpp_out=" + out_dir,
             "--grpc_out=" + out_dir,
             "--tandem_out=" + out_dir,
@@ -72,13 +81,7 @@ def tandem_cc_library(
         srcs = [out for out in outs if out.endswith(".cc")],
         hdrs = [out for out in outs if out.endswith(".h")],
         includes = includes,
-        deps = deps + [
-            "//server:service",
-            "//client:stream",
-            "//client:unary_call",
-            "@system//:grpc++",
-            "@system//:protobuf",
-        ],
+        deps = deps + _RUNTIME_DEPS,
         testonly = testonly,
         visibility = visibility,
     )
