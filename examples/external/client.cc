@@ -3,18 +3,16 @@
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "grpcpp/create_channel.h"
 #include "inventory.tandem.h"
+#include "tools/parse_flags.h"
 
 ABSL_FLAG(std::string, target, "", "the server, HOST:PORT");
 ABSL_FLAG(std::string, sku, "widget", "the item to restock");
 ABSL_FLAG(int64_t, count, 1, "how many to add");
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("Restocks an item on an Inventory server and reads it back.");
-  absl::ParseCommandLine(argc, argv);
+  tandem::ParseFlags(argc, argv, "Restocks an item on an Inventory server and reads it back.");
   if (absl::GetFlag(FLAGS_target).empty()) {
     std::fprintf(stderr, "inventory_client: --target=HOST:PORT is required\n");
     return 2;

@@ -3,18 +3,16 @@
 #include <memory>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "inventory_service.h"
 #include "server/server.h"
 #include "server/stop_signal.h"
+#include "tools/parse_flags.h"
 
 ABSL_FLAG(int, port, 0, "port to listen on (0: a free one, printed at start)");
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("Serves the Inventory service until SIGINT or SIGTERM.");
-  absl::ParseCommandLine(argc, argv);
+  tandem::ParseFlags(argc, argv, "Serves the Inventory service until SIGINT or SIGTERM.");
   tandem::BlockStopSignals();  // Before any thread starts, so the signal waits for main.
 
   inventory::InventoryService service;

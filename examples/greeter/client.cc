@@ -7,13 +7,14 @@
 #include <future>
 #include <string>
 
-#include "absl/strings/strip.h"
+#include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "asio/co_spawn.hpp"
 #include "asio/io_context.hpp"
 #include "asio/use_future.hpp"
 #include "examples/greeter/greeter.tandem.h"
 #include "grpcpp/create_channel.h"
+#include "tools/parse_flags.h"
 
 namespace {
 
@@ -33,22 +34,16 @@ bool Report(absl::string_view what, const absl::StatusOr<HelloReply>& reply) {
 
 }  // namespace
 
+ABSL_FLAG(std::string, target, "", "the greeter server, HOST:PORT (required)");
+ABSL_FLAG(std::string, name, "Tandem", "the name to greet");
+
 int main(int argc, char** argv) {
-  std::string target;
-  std::string name = "Tandem";
-  for (int i = 1; i < argc; ++i) {
-    absl::string_view arg = argv[i];
-    if (absl::ConsumePrefix(&arg, "--target=")) {
-      target = std::string(arg);
-    } else if (absl::ConsumePrefix(&arg, "--name=")) {
-      name = std::string(arg);
-    } else {
-      std::fprintf(stderr, "usage: %s --target=HOST:PORT [--name=NAME]\n", argv[0]);
-      return 2;
-    }
-  }
+  tandem::ParseFlags(argc, argv,
+                     "Calls each method of a greeter server, each in another client form.");
+  const std::string target = absl::GetFlag(FLAGS_target);
+  const std::string name = absl::GetFlag(FLAGS_name);
   if (target.empty()) {
-    std::fprintf(stderr, "usage: %s --target=HOST:PORT [--name=NAME]\n", argv[0]);
+    std::fprintf(stderr, "greeter_client: --target=HOST:PORT is required (see --help)\n");
     return 2;
   }
 

@@ -8,24 +8,22 @@
 #include <memory>
 #include <string>
 
-#include "absl/strings/strip.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/strip.h"
+#include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "examples/greeter/greeter_service.h"
 #include "grpcpp/create_channel.h"
 #include "server/server.h"
 #include "server/stop_signal.h"
+#include "tools/parse_flags.h"
+
+ABSL_FLAG(int, port, 0,
+          "the port to listen on, on 127.0.0.1 (0: a free one, printed at start)");
 
 int main(int argc, char** argv) {
-  int port = 0;
-  for (int i = 1; i < argc; ++i) {
-    absl::string_view arg = argv[i];
-    if (!absl::ConsumePrefix(&arg, "--port=") || !absl::SimpleAtoi(arg, &port)) {
-      std::fprintf(stderr, "usage: %s [--port=N]\n", argv[0]);
-      return 2;
-    }
-  }
+  tandem::ParseFlags(argc, argv,
+                     "Serves the greeter example until SIGINT or SIGTERM; prints \"listening on "
+                     "ADDRESS\" once it serves.");
+  const int port = absl::GetFlag(FLAGS_port);
 
   tandem::BlockStopSignals();  // Before any thread starts, so the signal waits for main.
 

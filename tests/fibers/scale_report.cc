@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -26,39 +27,32 @@
 #include "server/server.h"
 #include "tests/fibers/concurrent_calls.h"
 #include "tests/testing/test_service_impl.h"
+#include "tools/parse_flags.h"
+
+ABSL_FLAG(std::string, executor, "fiber", "what serves the calls: fiber or thread");
+ABSL_FLAG(int, threads, 2, "the executor's threads");
+ABSL_FLAG(int, calls, 10'000, "calls made at once");
+ABSL_FLAG(int, sleep_ms, 100, "how long each call waits (tandem::SleepFor)");
 
 namespace tandem::testing {
 namespace {
 
 struct Flags {
-  std::string executor = "fiber";
-  int threads = 2;
-  int calls = 10'000;
-  int sleep_ms = 100;
+  std::string executor;
+  int threads;
+  int calls;
+  int sleep_ms;
 };
 
-Flags ParseFlags(int argc, char** argv) {
-  Flags flags;
-  for (int i = 1; i < argc; ++i) {
-    const absl::string_view arg = argv[i];
-    bool ok = true;
-    if (absl::StartsWith(arg, "--executor=")) {
-      flags.executor = std::string(arg.substr(11));
-    } else if (absl::StartsWith(arg, "--threads=")) {
-      ok = absl::SimpleAtoi(arg.substr(10), &flags.threads);
-    } else if (absl::StartsWith(arg, "--calls=")) {
-      ok = absl::SimpleAtoi(arg.substr(8), &flags.calls);
-    } else if (absl::StartsWith(arg, "--sleep_ms=")) {
-      ok = absl::SimpleAtoi(arg.substr(11), &flags.sleep_ms);
-    } else {
-      ok = false;
-    }
-    if (!ok || (flags.executor != "fiber" && flags.executor != "thread")) {
-      std::fprintf(stderr,
-                   "usage: scale_report [--executor=fiber|thread] [--threads=N] [--calls=N] "
-                   "[--sleep_ms=N]\n");
-      std::exit(2);
-    }
+Flags ReadFlags() {
+  Flags flags{absl::GetFlag(FLAGS_executor), absl::GetFlag(FLAGS_threads),
+              absl::GetFlag(FLAGS_calls), absl::GetFlag(FLAGS_sleep_ms)};
+  if ((flags.executor != "fiber" && flags.executor != "thread") || flags.threads < 1 ||
+      flags.calls < 1 || flags.sleep_ms < 0) {
+    std::fprintf(stderr,
+                 "scale_report: --executor is fiber or thread; --threads and --calls are "
+                 "positive, --sleep_ms not negative\n");
+    std::exit(2);
   }
   return flags;
 }
@@ -154,5 +148,7 @@ int Run(const Flags& flags) {
 }  // namespace tandem::testing
 
 int main(int argc, char** argv) {
-  return tandem::testing::Run(tandem::testing::ParseFlags(argc, argv));
+  tandem::ParseFlags(argc, argv,
+                     "Measures one scale run: wall time, peak RSS and peak thread count.");
+  return tandem::testing::Run(tandem::testing::ReadFlags());
 }

@@ -7,22 +7,21 @@
 #include <cstdio>
 #include <memory>
 
-#include "absl/strings/numbers.h"
+#include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "server/server.h"
 #include "server/stop_signal.h"
 #include "tests/interop/interop_service.h"
+#include "tools/parse_flags.h"
+
+ABSL_FLAG(int, port, 0,
+          "the port to listen on, on 127.0.0.1 (0: a free one, printed at start)");
 
 int main(int argc, char** argv) {
-  int port = 0;
-  for (int i = 1; i < argc; ++i) {
-    absl::string_view arg = argv[i];
-    if (!absl::ConsumePrefix(&arg, "--port=") || !absl::SimpleAtoi(arg, &port)) {
-      std::fprintf(stderr, "usage: %s --port=N\n", argv[0]);
-      return 2;
-    }
-  }
+  tandem::ParseFlags(argc, argv,
+                     "Serves gRPC's interop grpc.testing.TestService on Tandem until SIGINT or "
+                     "SIGTERM.");
+  const int port = absl::GetFlag(FLAGS_port);
   tandem::BlockStopSignals();  // Before any thread starts, so the signal waits for main.
 
   tandem::interop::InteropService service;
