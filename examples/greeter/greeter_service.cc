@@ -47,11 +47,10 @@ Task<grpc::Status> GreeterService::Greet(ServerContext& context, const HelloRequ
   if (client == nullptr) {
     co_return grpc::Status(grpc::StatusCode::UNAVAILABLE, "Greet has no client yet");
   }
-  // The nested calls inherit this call's deadline.
-  const CallOptions options = CallOptions().set_deadline(context.deadline());
-  absl::StatusOr<HelloReply> hello = co_await client->CoSayHello(request, options);
+  // The nested calls inherit this call's deadline and cancellation (executors/call_scope.h).
+  absl::StatusOr<HelloReply> hello = co_await client->CoSayHello(request);
   if (!hello.ok()) co_return ToGrpcStatus(hello.status());
-  absl::StatusOr<HelloReply> shout = co_await client->CoShout(request, options);
+  absl::StatusOr<HelloReply> shout = co_await client->CoShout(request);
   if (!shout.ok()) co_return ToGrpcStatus(shout.status());
   reply->set_message(absl::StrCat(hello->message(), " ", shout->message()));
   co_return grpc::Status::OK;

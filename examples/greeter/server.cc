@@ -1,16 +1,19 @@
-// The greeter example server: serves GreeterService until SIGINT or SIGTERM.
+// The greeter example server: serves the Greeter service until SIGINT or SIGTERM.
 //
-//   greeter_server [--port=N]     (0, the default, picks a free port)
+//   greeter_server [--port=N] [--say_hello=threads|fibers|coroutine]
 //
-// Prints "listening on 127.0.0.1:<port>" once it serves, then shuts down gracefully on a signal.
+// Prints "listening on 127.0.0.1:<port>" once it serves, then shuts down gracefully on a signal
+// and prints each method's style, executor and call counts. --say_hello picks the step of
+// docs/migrating.md that SayHello is at; clients see no difference.
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "examples/greeter/coroutine_greeter_service.h"
 #include "examples/greeter/greeter_service.h"
+#include "executors/fiber_pool.h"
 #include "grpcpp/create_channel.h"
 #include "server/server.h"
 #include "server/stop_signal.h"
@@ -18,25 +21,30 @@
 
 ABSL_FLAG(int, port, 0,
           "the port to listen on, on 127.0.0.1 (0: a free one, printed at start)");
+ABSL_FLAG(std::string, say_hello, "threads",
+          "how SayHello runs, a step of docs/migrating.md: threads (a blocking handler on the "
+          "server's thread pool), fibers (the same handler on a FiberPool), coroutine (rewritten "
+          "as a coroutine)");
 
-int main(int argc, char** argv) {
-  tandem::ParseFlags(argc, argv,
-                     "Serves the greeter example until SIGINT or SIGTERM; prints \"listening on "
-                     "ADDRESS\" once it serves.");
-  const int port = absl::GetFlag(FLAGS_port);
+namespace {
 
-  tandem::BlockStopSignals();  // Before any thread starts, so the signal waits for main.
+using tandem::examples::CoroutineGreeterService;
+using tandem::examples::GreeterService;
+using tandem::examples::GreeterTandem;
 
-  tandem::examples::GreeterService greeter;
+// Serves `greeter` with `options` until a stop signal; the process's exit code.
+template <class Greeter>
+int Serve(Greeter& greeter, tandem::ServiceOptions options) {
   tandem::ServerBuilder builder;
-  builder.AddListeningPort(absl::StrCat("127.0.0.1:", port)).RegisterService(&greeter);
+  builder.AddListeningPort(absl::StrCat("127.0.0.1:", absl::GetFlag(FLAGS_port)))
+      .RegisterService(&greeter, std::move(options));
   absl::StatusOr<std::unique_ptr<tandem::Server>> server = builder.BuildAndStart();
   if (!server.ok()) {
     std::fprintf(stderr, "greeter_server: %s\n", server.status().ToString().c_str());
     return 1;
   }
   const std::string address = absl::StrCat("127.0.0.1:", (*server)->port());
-  greeter.ConnectClient(std::make_shared<tandem::examples::GreeterTandem::Client>(
+  greeter.ConnectClient(std::make_shared<GreeterTandem::Client>(
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials())));
   std::printf("listening on %s\n", address.c_str());
   std::fflush(stdout);
@@ -45,10 +53,37 @@ int main(int argc, char** argv) {
   std::printf("signal %d: shutting down\n", signal);
   (*server)->Shutdown(absl::Seconds(5));
   for (const tandem::MethodStats& stats : (*server)->method_stats()) {
-    std::printf("  %-36s %-9s ok=%llu errors=%llu\n", stats.method.c_str(),
+    std::printf("  %-36s %-9s on %-14s ok=%llu errors=%llu\n", stats.method.c_str(),
                 std::string(tandem::HandlerStyleName(stats.style)).c_str(),
-                static_cast<unsigned long long>(stats.finished_ok),
+                stats.executor.c_str(), static_cast<unsigned long long>(stats.finished_ok),
                 static_cast<unsigned long long>(stats.finished_error));
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tandem::ParseFlags(argc, argv,
+                     "Serves the greeter example until SIGINT or SIGTERM; prints \"listening on "
+                     "ADDRESS\" once it serves.");
+  const std::string step = absl::GetFlag(FLAGS_say_hello);
+  if (step != "threads" && step != "fibers" && step != "coroutine") {
+    std::fprintf(stderr, "greeter_server: --say_hello is threads, fibers or coroutine, not '%s'\n",
+                 step.c_str());
+    return 2;
+  }
+  tandem::BlockStopSignals();  // Before any thread starts, so the signal waits for main.
+
+  if (step == "coroutine") {
+    CoroutineGreeterService greeter;
+    return Serve(greeter, tandem::ServiceOptions());
+  }
+  GreeterService greeter;
+  tandem::ServiceOptions options;
+  if (step == "fibers") {
+    options.Bind("SayHello", std::make_shared<tandem::FiberPool>(
+                                 tandem::FiberPool::Options{.name = "greeter-fibers"}));
+  }
+  return Serve(greeter, std::move(options));
 }

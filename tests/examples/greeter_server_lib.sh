@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Sourced by the greeter sh_tests: starts the example server on a free port and stops it.
 #
-#   start_greeter_server            sets GREETER_ADDRESS ("127.0.0.1:PORT") and GREETER_SERVER_PID
+#   start_greeter_server [FLAGS]    sets GREETER_ADDRESS ("127.0.0.1:PORT") and GREETER_SERVER_PID
 #   stop_greeter_server             SIGTERM, wait, print the server's output; fails unless it exits 0
 #
 # Every wait is bounded, so a broken server fails the test instead of hanging it. An EXIT trap
@@ -29,7 +29,7 @@ trap kill_greeter_server EXIT
 
 start_greeter_server() {
   # `timeout` caps the server's life; it passes our SIGTERM on and returns the server's status.
-  timeout -k 10 240 "${GREETER_BIN_DIR}/greeter_server" --port=0 >"${GREETER_SERVER_OUT}" 2>&1 &
+  timeout -k 10 240 "${GREETER_BIN_DIR}/greeter_server" --port=0 "$@" >"${GREETER_SERVER_OUT}" 2>&1 &
   GREETER_SERVER_PID=$!
 
   # The server prints its address once it serves: wait for that line, not for a timer.
