@@ -81,6 +81,9 @@ def tandem_cc_library(
         srcs = [out for out in outs if out.endswith(".cc")],
         hdrs = [out for out in outs if out.endswith(".h")],
         includes = includes,
+        # Linked whole: a .proto file that defines only services is referenced by no symbol, and
+        # would otherwise be dropped with its descriptor, which server reflection serves.
+        alwayslink = True,
         deps = deps + _RUNTIME_DEPS,
         testonly = testonly,
         visibility = visibility,

@@ -1,39 +1,31 @@
 // The Tandem bench: Tandem side by side with plain gRPC, in one run, as ratios (issue 5).
 //
-//   bench [--scenario=all|unary,blocking-sleep,stream,tail] [--quick] [--json] [--rounds=N]
-//         [--warmup=1s] [--duration=5s] [--concurrency=N,...] [--variants=V,...]
-//         [--channels=2] [--payload=BYTES] [--call-timeout=10s] [--out=BENCHMARKS.md]
-//       Runs the scenarios, prints a table (stdout; with --json, the table goes to stderr and
-//       stdout gets one JSON object per line), and writes BENCHMARKS.md: by default into the
-//       workspace under `bazel run`, else the current directory; --out= (empty) writes none.
-//       --quick: 1 round of 0.15 s warm-up + 0.5 s per point, under a minute in all.
-//   bench --serve=VARIANT [--parent=PID]
-//       Serves one variant on 127.0.0.1 (a free port), prints "listening on 127.0.0.1:PORT",
-//       and runs until SIGTERM/SIGINT, or until process PID (its parent) is gone.
-//   bench --load --target=127.0.0.1:PORT [--method=echo|sleep|stream] [--sleep=10ms]
-//         [--stream-messages=1000]
-//         [--slow-share=0.01 --slow-sleep=100ms] [--concurrency=64 | --rate=CALLS_PER_S]
-//         [--channels=2]
-//         [--payload=64] [--warmup=1s] [--duration=5s] [--call-timeout=10s] [--json]
-//       The load generator alone, against any bench server on loopback.
-//   bench --list
-//       The scenarios and server variants.
+// Four modes, chosen by flag: the driver (the default), --serve, --load and --list. kUsage below
+// describes them; each flag's help text says which modes take it; `bench --help` prints both.
+// A flag that the chosen mode does not take is refused.
+//
+// Exit status: 0 done; 1 a measurement or a load run failed, or Abseil refused the command line
+// (an unknown flag or a malformed value: its own one-line "ERROR: ..."); 2 a value out of range,
+// a flag of another mode, or a stray argument.
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/flags/flag.h"
+#include "absl/flags/reflection.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
@@ -41,7 +33,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -51,93 +42,161 @@
 #include "tools/bench/report.h"
 #include "tools/bench/scenarios.h"
 #include "tools/bench/server_variants.h"
+#include "tools/parse_flags.h"
 
 namespace tandem::bench {
 namespace {
 
-// --name=value and --name (value "true"), nothing else.
-class Flags {
- public:
-  static absl::StatusOr<Flags> Parse(int argc, char** argv) {
-    Flags flags;
-    for (int i = 1; i < argc; ++i) {
-      absl::string_view arg = argv[i];
-      if (!absl::ConsumePrefix(&arg, "--")) {
-        return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", argv[i], "'"));
-      }
-      const size_t equals = arg.find('=');
-      if (equals == absl::string_view::npos) {
-        flags.values_[std::string(arg)] = "true";
-      } else {
-        flags.values_[std::string(arg.substr(0, equals))] = std::string(arg.substr(equals + 1));
-      }
-      flags.args_.push_back(argv[i]);
-    }
-    return flags;
-  }
+constexpr char kUsage[] = R"(Tandem side by side with plain gRPC, in one run, as ratios.
 
-  bool Has(const std::string& name) const { return values_.count(name) > 0; }
-  std::string Get(const std::string& name, std::string fallback = "") const {
-    auto it = values_.find(name);
-    return it == values_.end() ? fallback : it->second;
-  }
-  // The first flag not in `known`, if any.
-  absl::Status CheckOnly(const std::set<std::string>& known) const {
-    for (const auto& [name, value] : values_) {
-      if (known.count(name) == 0) {
-        return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
-      }
-    }
-    return absl::OkStatus();
-  }
-  const std::vector<std::string>& args() const { return args_; }
+  bench [--scenario=all|unary,blocking-sleep,stream,tail,...] [--quick] [--json] [--rounds=3]
+        [--warmup=1s] [--duration=5s] [--concurrency=N,...] [--variants=V,...]
+        [--channels=2] [--payload=BYTES] [--call_timeout=10s] [--out=BENCHMARKS.md]
+      The driver: runs the scenarios, each point on a fresh server process (this binary with
+      --serve), prints a table (stdout; with --json, the table goes to stderr and stdout gets
+      one JSON object per line), and writes BENCHMARKS.md.
+  bench --serve=VARIANT [--parent=PID]
+      Serves one variant on 127.0.0.1 (a free port), prints "listening on 127.0.0.1:PORT",
+      and runs until SIGTERM/SIGINT, or until process PID (its parent) is gone.
+  bench --load --target=127.0.0.1:PORT [--method=echo|sleep|stream] [--sleep=10ms]
+        [--stream_messages=1000] [--slow_share=0.01 --slow_sleep=100ms]
+        [--concurrency=64 | --rate=CALLS_PER_S] [--channels=2] [--payload=64]
+        [--warmup=1s] [--duration=5s] [--call_timeout=10s] [--json]
+      The load generator alone, against any bench server on loopback.
+  bench --list
+      The scenarios and server variants.)";
 
-  absl::Status Int(const std::string& name, int* out) const {
-    if (!Has(name)) return absl::OkStatus();
-    if (!absl::SimpleAtoi(Get(name), out)) return Bad(name, "an integer");
-    return absl::OkStatus();
-  }
-  absl::Status Double(const std::string& name, double* out) const {
-    if (!Has(name)) return absl::OkStatus();
-    if (!absl::SimpleAtod(Get(name), out)) return Bad(name, "a number");
-    return absl::OkStatus();
-  }
-  absl::Status Duration(const std::string& name, absl::Duration* out) const {
-    if (!Has(name)) return absl::OkStatus();
-    if (!absl::ParseDuration(Get(name), out)) return Bad(name, "a duration such as 500ms or 5s");
-    return absl::OkStatus();
-  }
-  absl::Status IntList(const std::string& name, std::vector<int>* out) const {
-    if (!Has(name)) return absl::OkStatus();
-    out->clear();
-    for (absl::string_view item : absl::StrSplit(Get(name), ',', absl::SkipEmpty())) {
-      int value = 0;
-      if (!absl::SimpleAtoi(item, &value) || value < 1) return Bad(name, "positive integers");
-      out->push_back(value);
-    }
-    return absl::OkStatus();
-  }
+// Where the driver writes its report unless --out says otherwise: `bazel run` starts us in the
+// runfiles tree and says where the workspace is.
+std::string DefaultReportPath() {
+  const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY");
+  return workspace != nullptr && *workspace != '\0'
+             ? absl::StrCat(workspace, "/BENCHMARKS.md")
+             : "BENCHMARKS.md";
+}
 
- private:
-  absl::Status Bad(const std::string& name, absl::string_view what) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", name, "=", Get(name), ": expected ", what));
-  }
+}  // namespace
+}  // namespace tandem::bench
 
-  std::map<std::string, std::string> values_;
-  std::vector<std::string> args_;
-};
+// The flags. Their help texts say which mode takes each; the CheckModeFlags calls enforce it.
+// std::optional flags default to the mode's own value (unset: std::nullopt).
+
+ABSL_FLAG(std::string, serve, "",
+          "Serve this server variant (see --list) on 127.0.0.1, on a free port, until SIGTERM "
+          "or SIGINT");
+ABSL_FLAG(int, parent, 0,
+          "With --serve: exit when process PID (the driver that started this server) is gone; "
+          "0: never");
+ABSL_FLAG(bool, load, false, "Run the load generator alone, against --target");
+ABSL_FLAG(bool, list, false, "Print the scenarios and the server variants");
+
+ABSL_FLAG(std::vector<std::string>, scenario, {"all"},
+          "Driver: the scenarios to run, comma-separated: all, overload (both overload "
+          "scenarios), or names from --list");
+ABSL_FLAG(bool, quick, false,
+          "Driver: 1 round of 150ms warm-up + 500ms per point, under a minute in all (--rounds, "
+          "--warmup and --duration still apply)");
+ABSL_FLAG(std::optional<int>, rounds, std::nullopt,
+          "Driver: rounds, each measuring every point once; ratios are medians over rounds. "
+          "Default 3, with --quick 1");
+ABSL_FLAG(std::vector<std::string>, variants, {},
+          "Driver: only these server variants (see --list), comma-separated. Default: every "
+          "variant of each scenario");
+ABSL_FLAG(std::string, out, tandem::bench::DefaultReportPath(),
+          "Driver: the report to write; empty writes none. Default: BENCHMARKS.md in the "
+          "workspace under `bazel run`, else in the current directory");
+ABSL_FLAG(bool, json, false,
+          "Driver and --load: one JSON object per line on stdout (the driver's table goes to "
+          "stderr)");
+ABSL_FLAG(std::vector<std::string>, concurrency, {},
+          "Driver: the concurrency levels, comma-separated positive integers, instead of each "
+          "scenario's own. --load: calls in flight in the closed loop, default 64");
+ABSL_FLAG(std::optional<absl::Duration>, warmup, std::nullopt,
+          "Driver and --load: the warm-up of each point, whose calls are not counted. "
+          "Default 1s, with --quick 150ms");
+ABSL_FLAG(std::optional<absl::Duration>, duration, std::nullopt,
+          "Driver and --load: the measured window of each point. Default 5s, with --quick 500ms");
+ABSL_FLAG(absl::Duration, call_timeout, absl::Seconds(10), "Driver and --load: each call's deadline");
+ABSL_FLAG(int, channels, 2, "Driver and --load: client channels");
+ABSL_FLAG(std::optional<int>, payload, std::nullopt,
+          "Driver and --load: payload bytes per message. Default: the driver, each scenario's "
+          "own; --load, 64");
+
+ABSL_FLAG(std::string, target, "", "With --load: the server, as 127.0.0.1:PORT (loopback only)");
+ABSL_FLAG(std::string, method, "echo", "With --load: echo, sleep or stream");
+ABSL_FLAG(absl::Duration, sleep, absl::Milliseconds(10),
+          "With --load --method=sleep: how long the server sleeps in each call");
+ABSL_FLAG(int, stream_messages, 1000, "With --load --method=stream: messages per call");
+ABSL_FLAG(double, slow_share, 0,
+          "With --load: the share of calls, in [0, 1), that are slow sleep calls (--slow_sleep)");
+ABSL_FLAG(absl::Duration, slow_sleep, absl::Milliseconds(100),
+          "With --load --slow_share: how long the server sleeps in each slow call");
+ABSL_FLAG(double, rate, 0,
+          "With --load: open loop, this many calls sent per second; 0: closed loop at "
+          "--concurrency");
+
+namespace tandem::bench {
+namespace {
 
 int Fail(const absl::Status& status) {
   std::fprintf(stderr, "bench: %s\n", std::string(status.message()).c_str());
   return 2;
 }
 
+// The flags above are the ones defined in this file; Abseil's own (--help, --flagfile, ...)
+// are not.
+bool IsBenchFlagFile(absl::string_view file) { return file == __FILE__; }
+
+// Refuses a flag of this file that `mode` does not take. A flag counts as given when its value
+// differs from its default: one given with its default value (--json=false) changes nothing,
+// and is let through. (Abseil 20220623 keeps "specified on the command line" private.)
+absl::Status CheckModeFlags(absl::string_view mode, const std::set<absl::string_view>& takes) {
+  std::vector<std::string> refused;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (IsBenchFlagFile(flag->Filename()) && takes.count(name) == 0 &&
+        flag->CurrentValue() != flag->DefaultValue()) {
+      refused.push_back(absl::StrCat("--", name));
+    }
+  }
+  if (refused.empty()) return absl::OkStatus();
+  std::sort(refused.begin(), refused.end());
+  return absl::InvalidArgumentError(
+      absl::StrCat(absl::StrJoin(refused, ", "),
+                   refused.size() == 1 ? " is not a flag of " : " are not flags of ", mode,
+                   " (see --help)"));
+}
+
+// --concurrency as positive integers.
+absl::StatusOr<std::vector<int>> ConcurrencyLevels() {
+  const std::vector<std::string> items = absl::GetFlag(FLAGS_concurrency);
+  std::vector<int> levels;
+  for (const std::string& item : items) {
+    if (item.empty()) continue;
+    int level = 0;
+    if (!absl::SimpleAtoi(item, &level) || level < 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--concurrency=", absl::StrJoin(items, ","), ": expected positive integers"));
+    }
+    levels.push_back(level);
+  }
+  return levels;
+}
+
+// --payload and --channels, shared by the driver and --load.
+absl::Status CheckPayloadAndChannels() {
+  if (std::optional<int> payload = absl::GetFlag(FLAGS_payload); payload && *payload < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("--payload=", *payload, ": expected >= 0"));
+  }
+  if (const int channels = absl::GetFlag(FLAGS_channels); channels < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("--channels=", channels, ": expected >= 1"));
+  }
+  return absl::OkStatus();
+}
+
 // --serve: one variant, until a stop signal or the parent's death.
-int Serve(const Flags& flags) {
-  if (absl::Status s = flags.CheckOnly({"serve", "parent"}); !s.ok()) return Fail(s);
-  int parent = 0;
-  if (absl::Status s = flags.Int("parent", &parent); !s.ok()) return Fail(s);
+int Serve() {
+  if (absl::Status s = CheckModeFlags("--serve", {"serve", "parent"}); !s.ok()) return Fail(s);
+  const int parent = absl::GetFlag(FLAGS_parent);
   // Die with the bench: a killed driver must not leave servers running. The check after prctl
   // covers a parent that died before it.
   if (parent > 0) {
@@ -151,7 +210,8 @@ int Serve(const Flags& flags) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  absl::StatusOr<std::unique_ptr<BenchServer>> server = StartBenchServer(flags.Get("serve"));
+  absl::StatusOr<std::unique_ptr<BenchServer>> server =
+      StartBenchServer(absl::GetFlag(FLAGS_serve));
   if (!server.ok()) {
     std::fprintf(stderr, "bench --serve: %s\n", server.status().ToString().c_str());
     return 1;
@@ -170,55 +230,60 @@ std::string LatencyText(const LatencySummary& latency) {
 }
 
 // --load: the load generator alone.
-int Load(const Flags& flags) {
-  if (absl::Status s = flags.CheckOnly({"load", "target", "method", "sleep", "stream-messages",
-                                        "slow-share",
-                                        "slow-sleep", "concurrency", "rate", "channels", "payload",
-                                        "warmup", "duration", "call-timeout", "json"});
+int Load() {
+  if (absl::Status s = CheckModeFlags(
+          "--load", {"load", "target", "method", "sleep", "stream_messages", "slow_share",
+                     "slow_sleep", "concurrency", "rate", "channels", "payload", "warmup",
+                     "duration", "call_timeout", "json"});
       !s.ok()) {
     return Fail(s);
   }
-  LoadSpec spec{.target = flags.Get("target"), .concurrency = 64, .channels = 2};
-  int payload = static_cast<int>(spec.payload_bytes);
+  if (absl::Status s = CheckPayloadAndChannels(); !s.ok()) return Fail(s);
+  absl::StatusOr<std::vector<int>> levels = ConcurrencyLevels();
+  if (!levels.ok()) return Fail(levels.status());
+  if (levels->size() > 1) {
+    return Fail(absl::InvalidArgumentError(absl::StrCat(
+        "--concurrency=", absl::StrJoin(*levels, ","), ": --load takes one level")));
+  }
+  LoadSpec spec{.target = absl::GetFlag(FLAGS_target),
+                .concurrency = levels->empty() ? 64 : levels->front(),
+                .rate = absl::GetFlag(FLAGS_rate),
+                .channels = absl::GetFlag(FLAGS_channels),
+                .call_timeout = absl::GetFlag(FLAGS_call_timeout)};
+  if (std::optional<int> payload = absl::GetFlag(FLAGS_payload)) spec.payload_bytes = *payload;
+  spec.warmup = absl::GetFlag(FLAGS_warmup).value_or(spec.warmup);
+  spec.duration = absl::GetFlag(FLAGS_duration).value_or(spec.duration);
+
   CallClass main_class;
-  absl::Duration sleep = absl::Milliseconds(10);
-  int stream_messages = 1000;
-  double slow_share = 0;
-  absl::Duration slow_sleep = absl::Milliseconds(100);
-  for (absl::Status s :
-       {flags.Int("concurrency", &spec.concurrency), flags.Double("rate", &spec.rate),
-        flags.Int("channels", &spec.channels),
-        flags.Int("payload", &payload), flags.Duration("warmup", &spec.warmup),
-        flags.Duration("duration", &spec.duration),
-        flags.Duration("call-timeout", &spec.call_timeout), flags.Duration("sleep", &sleep),
-        flags.Int("stream-messages", &stream_messages),
-        flags.Double("slow-share", &slow_share), flags.Duration("slow-sleep", &slow_sleep)}) {
-    if (!s.ok()) return Fail(s);
-  }
-  if (payload < 0) return Fail(absl::InvalidArgumentError("--payload must be >= 0"));
-  spec.payload_bytes = payload;
-  const std::string method = flags.Get("method", "echo");
+  const std::string method = absl::GetFlag(FLAGS_method);
   if (method == "sleep") {
-    main_class = CallClass{.name = "sleep", .method = BenchMethod::kSleep, .sleep = sleep};
-  } else if (method == "stream") {
     main_class = CallClass{
-        .name = "stream", .method = BenchMethod::kStream, .stream_messages = stream_messages};
+        .name = "sleep", .method = BenchMethod::kSleep, .sleep = absl::GetFlag(FLAGS_sleep)};
+  } else if (method == "stream") {
+    main_class = CallClass{.name = "stream",
+                           .method = BenchMethod::kStream,
+                           .stream_messages = absl::GetFlag(FLAGS_stream_messages)};
   } else if (method != "echo") {
-    return Fail(absl::InvalidArgumentError("--method must be echo, sleep or stream"));
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--method=", method, ": expected echo, sleep or stream")));
   }
+  const double slow_share = absl::GetFlag(FLAGS_slow_share);
   if (slow_share < 0 || slow_share >= 1) {
-    return Fail(absl::InvalidArgumentError("--slow-share must be in [0, 1)"));
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--slow_share=", slow_share, ": expected a share in [0, 1)")));
   }
   main_class.share = 1 - slow_share;
   spec.mix = {main_class};
   if (slow_share > 0) {
-    spec.mix.push_back(CallClass{
-        .name = "slow", .method = BenchMethod::kSleep, .sleep = slow_sleep, .share = slow_share});
+    spec.mix.push_back(CallClass{.name = "slow",
+                                 .method = BenchMethod::kSleep,
+                                 .sleep = absl::GetFlag(FLAGS_slow_sleep),
+                                 .share = slow_share});
   }
 
   absl::StatusOr<LoadResult> result = RunLoad(spec);
   if (!result.ok()) return Fail(result.status());
-  if (flags.Has("json")) {
+  if (absl::GetFlag(FLAGS_json)) {
     std::vector<std::string> classes;
     for (const ClassResult& c : result->classes) {
       classes.push_back(absl::StrFormat(
@@ -320,14 +385,6 @@ bool OptimizedBuild() {
 #endif
 }
 
-std::string DefaultReportPath() {
-  // `bazel run` starts us in the runfiles tree and says where the workspace is.
-  const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY");
-  return workspace != nullptr && *workspace != '\0'
-             ? absl::StrCat(workspace, "/BENCHMARKS.md")
-             : "BENCHMARKS.md";
-}
-
 // tools/bench/analysis.md: the hand-written explanation of missed targets (profiles and fixes),
 // copied into BENCHMARKS.md. The workspace's copy under `bazel run`, else the runfiles' copy.
 std::string ReadAnalysis(const std::string& self) {
@@ -353,37 +410,57 @@ absl::StatusOr<std::string> SelfPath() {
   return std::string(path, n);
 }
 
-// The driver: every selected scenario, a table, JSON lines, BENCHMARKS.md.
-int RunDriver(const Flags& flags) {
-  if (absl::Status s = flags.CheckOnly({"scenario", "quick", "json", "rounds", "warmup",
-                                        "duration", "call-timeout", "concurrency", "variants",
-                                        "channels", "payload", "out"});
+// The command-line arguments minus --out and --json, which change where the results go, not
+// what is measured.
+std::vector<std::string> MeasuringArgs(const std::vector<std::string>& args) {
+  std::vector<std::string> kept;
+  for (size_t i = 0; i < args.size(); ++i) {
+    absl::string_view name = args[i];
+    if (!absl::ConsumePrefix(&name, "--")) absl::ConsumePrefix(&name, "-");
+    const size_t equals = name.find('=');
+    name = name.substr(0, equals);
+    if (name == "json" || name == "nojson") continue;
+    if (name == "out") {
+      if (equals == absl::string_view::npos) ++i;  // --out PATH
+      continue;
+    }
+    kept.push_back(args[i]);
+  }
+  return kept;
+}
+
+// The driver: every selected scenario, a table, JSON lines, BENCHMARKS.md. `args` are the
+// command-line arguments as given, for the report's "Reproduce" line.
+int RunDriver(const std::vector<std::string>& args) {
+  if (absl::Status s = CheckModeFlags(
+          "the driver (no --serve, --load or --list)",
+          {"scenario", "quick", "json", "rounds", "warmup", "duration", "call_timeout",
+           "concurrency", "variants", "channels", "payload", "out"});
       !s.ok()) {
     return Fail(s);
   }
-  const bool quick = flags.Has("quick");
+  if (absl::Status s = CheckPayloadAndChannels(); !s.ok()) return Fail(s);
+  const bool quick = absl::GetFlag(FLAGS_quick);
   BenchOptions options;
-  options.rounds = quick ? 1 : 3;
-  options.warmup = quick ? absl::Milliseconds(150) : absl::Seconds(1);
-  options.duration = quick ? absl::Milliseconds(500) : absl::Seconds(5);
-  int payload = -1;
-  for (absl::Status s :
-       {flags.Int("rounds", &options.rounds), flags.Duration("warmup", &options.warmup),
-        flags.Duration("duration", &options.duration),
-        flags.Duration("call-timeout", &options.call_timeout),
-        flags.IntList("concurrency", &options.concurrency), flags.Int("channels", &options.channels),
-        flags.Int("payload", &payload)}) {
-    if (!s.ok()) return Fail(s);
+  options.rounds = absl::GetFlag(FLAGS_rounds).value_or(quick ? 1 : 3);
+  if (options.rounds < 1) {
+    return Fail(
+        absl::InvalidArgumentError(absl::StrCat("--rounds=", options.rounds, ": expected >= 1")));
   }
-  if (options.rounds < 1 || options.channels < 1 || (flags.Has("payload") && payload < 0)) {
-    return Fail(absl::InvalidArgumentError("--rounds and --channels must be >= 1, --payload >= 0"));
-  }
-  if (flags.Has("payload")) options.payload_bytes = payload;
+  options.warmup =
+      absl::GetFlag(FLAGS_warmup).value_or(quick ? absl::Milliseconds(150) : absl::Seconds(1));
+  options.duration =
+      absl::GetFlag(FLAGS_duration).value_or(quick ? absl::Milliseconds(500) : absl::Seconds(5));
+  options.call_timeout = absl::GetFlag(FLAGS_call_timeout);
+  absl::StatusOr<std::vector<int>> levels = ConcurrencyLevels();
+  if (!levels.ok()) return Fail(levels.status());
+  options.concurrency = *std::move(levels);
+  options.channels = absl::GetFlag(FLAGS_channels);
+  if (std::optional<int> payload = absl::GetFlag(FLAGS_payload)) options.payload_bytes = *payload;
 
-  const std::string wanted = flags.Get("scenario", "all");
   std::set<std::string> names;
-  for (absl::string_view name : absl::StrSplit(wanted, ',', absl::SkipEmpty())) {
-    names.insert(std::string(name));
+  for (const std::string& name : absl::GetFlag(FLAGS_scenario)) {
+    if (!name.empty()) names.insert(name);
   }
   // "overload" names both halves, overload-cpu and overload-wait.
   const bool overload = names.erase("overload") > 0;
@@ -398,8 +475,8 @@ int RunDriver(const Flags& flags) {
     return Fail(absl::InvalidArgumentError(absl::StrCat(
         "--scenario takes all or a list of: ", absl::StrJoin(ScenarioNames(), ", "))));
   }
-  if (flags.Has("variants")) {
-    options.variants = absl::StrSplit(flags.Get("variants"), ',', absl::SkipEmpty());
+  for (const std::string& variant : absl::GetFlag(FLAGS_variants)) {
+    if (!variant.empty()) options.variants.push_back(variant);
   }
   absl::StatusOr<std::string> self = SelfPath();
   if (!self.ok()) return Fail(self.status());
@@ -420,11 +497,9 @@ int RunDriver(const Flags& flags) {
       absl::FormatDuration(options.duration), options.channels,
       options.payload_bytes ? absl::StrCat(*options.payload_bytes, "-byte payloads everywhere")
                             : "payloads as each scenario says");
-  std::vector<std::string> args;
-  for (const std::string& arg : flags.args()) {
-    if (!absl::StartsWith(arg, "--out=") && arg != "--json") args.push_back(arg);
-  }
-  const std::string joined = args.empty() ? "" : absl::StrCat(" ", absl::StrJoin(args, " "));
+  const std::vector<std::string> measuring = MeasuringArgs(args);
+  const std::string joined =
+      measuring.empty() ? "" : absl::StrCat(" ", absl::StrJoin(measuring, " "));
   info.command = absl::StrCat("`tools/dev bench", joined, "` (that is, `bazel run -c opt //tools/bench --",
                               joined, "`)");
 
@@ -433,7 +508,7 @@ int RunDriver(const Flags& flags) {
   info.load_average = absl::StrCat(load_before, " / ", LoadAverage());
   const std::vector<TargetCheck> checks = CheckTargets(rows);
 
-  const bool json = flags.Has("json");
+  const bool json = absl::GetFlag(FLAGS_json);
   FILE* table_out = json ? stderr : stdout;
   std::fprintf(table_out, "%s%s", FormatTable(options.scenarios, rows).c_str(),
                FormatTargets(checks).c_str());
@@ -444,7 +519,7 @@ int RunDriver(const Flags& flags) {
   }
   std::fflush(stdout);
 
-  const std::string out = flags.Get("out", DefaultReportPath());
+  const std::string out = absl::GetFlag(FLAGS_out);
   if (!out.empty()) {
     std::ofstream file(out);
     file << FormatMarkdown(info, options.scenarios, rows, checks);
@@ -464,6 +539,7 @@ int RunDriver(const Flags& flags) {
 }
 
 int List() {
+  if (absl::Status s = CheckModeFlags("--list", {"list"}); !s.ok()) return Fail(s);
   std::printf("scenarios:\n");
   for (const Scenario& scenario : AllScenarios()) {
     std::printf("  %-15s %s; c=%s; variants: %s\n", scenario.name.c_str(),
@@ -476,12 +552,17 @@ int List() {
 }
 
 int Main(int argc, char** argv) {
-  absl::StatusOr<Flags> flags = Flags::Parse(argc, argv);
-  if (!flags.ok()) return Fail(flags.status());
-  if (flags->Has("serve")) return Serve(*flags);
-  if (flags->Has("load")) return Load(*flags);
-  if (flags->Has("list")) return List();
-  return RunDriver(*flags);
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  // Exits on --help, an unknown flag or a malformed value.
+  const std::vector<char*> positional = tandem::ParseFlags(argc, argv, kUsage);
+  if (positional.size() > 1) {
+    return Fail(
+        absl::InvalidArgumentError(absl::StrCat("unexpected argument '", positional[1], "'")));
+  }
+  if (!absl::GetFlag(FLAGS_serve).empty()) return Serve();
+  if (absl::GetFlag(FLAGS_load)) return Load();
+  if (absl::GetFlag(FLAGS_list)) return List();
+  return RunDriver(args);
 }
 
 }  // namespace
