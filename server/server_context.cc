@@ -33,6 +33,16 @@ CallTimes ServerContext::times() const {
   return {.received = received_, .started = stamp(started_ns_), .finished = stamp(finished_ns_)};
 }
 
+std::vector<std::string> ServerContext::peer_identity() const {
+  std::vector<std::string> identity;
+  const std::shared_ptr<const grpc::AuthContext> auth = grpc_context_->auth_context();
+  if (auth == nullptr) return identity;
+  for (const grpc::string_ref& name : auth->GetPeerIdentity()) {
+    identity.emplace_back(name.data(), name.size());
+  }
+  return identity;
+}
+
 std::optional<absl::string_view> ServerContext::FindClientMetadata(absl::string_view key) const {
   const auto& metadata = grpc_context_->client_metadata();
   auto it = metadata.find(grpc::string_ref(key.data(), key.size()));

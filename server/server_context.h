@@ -63,6 +63,10 @@ class ServerContext {
   CallTimes times() const;
   // The client's address, e.g. "ipv4:127.0.0.1:54321".
   std::string peer() const { return grpc_context_->peer(); }
+  // Who the client is, as its TLS certificate says: the certificate's subject alternative names,
+  // or its common name if it has none (gRPC's AuthContext::GetPeerIdentity). Empty for a client
+  // without a certificate, or without TLS.
+  std::vector<std::string> peer_identity() const;
 
   const std::multimap<grpc::string_ref, grpc::string_ref>& client_metadata() const {
     return grpc_context_->client_metadata();
