@@ -14,6 +14,7 @@
 #include "asio/use_future.hpp"
 #include "examples/greeter/greeter.tandem.h"
 #include "grpcpp/create_channel.h"
+#include "security/tls_credentials.h"
 #include "tools/parse_flags.h"
 
 namespace {
@@ -36,6 +37,10 @@ bool Report(absl::string_view what, const absl::StatusOr<HelloReply>& reply) {
 
 ABSL_FLAG(std::string, target, "", "the greeter server, HOST:PORT (required)");
 ABSL_FLAG(std::string, name, "Tandem", "the name to greet");
+ABSL_FLAG(std::string, tls_ca_file, "",
+          "connect over TLS, trusting the CAs in this PEM file (unset: plain text)");
+ABSL_FLAG(std::string, tls_cert_file, "", "with --tls_ca_file: a client certificate, PEM");
+ABSL_FLAG(std::string, tls_key_file, "", "with --tls_cert_file: its private key, PEM");
 
 int main(int argc, char** argv) {
   tandem::ParseFlags(argc, argv,
@@ -47,7 +52,19 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  GreeterTandem::Client client(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!absl::GetFlag(FLAGS_tls_ca_file).empty()) {
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> tls =
+        tandem::ClientTlsCredentials({.ca_file = absl::GetFlag(FLAGS_tls_ca_file),
+                                      .cert_file = absl::GetFlag(FLAGS_tls_cert_file),
+                                      .key_file = absl::GetFlag(FLAGS_tls_key_file)});
+    if (!tls.ok()) {
+      std::fprintf(stderr, "greeter_client: %s\n", tls.status().ToString().c_str());
+      return 2;
+    }
+    credentials = *tls;
+  }
+  GreeterTandem::Client client(grpc::CreateChannel(target, credentials));
   HelloRequest request;
   request.set_name(name);
   const auto options = [] { return tandem::CallOptions().set_timeout(absl::Seconds(5)); };

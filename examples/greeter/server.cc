@@ -1,6 +1,7 @@
 // The greeter example server: serves the Greeter service until SIGINT or SIGTERM.
 //
 //   greeter_server [--port=N] [--say_hello=threads|fibers|coroutine]
+//                  [--use_tls --tls_cert_file=F --tls_key_file=F [--tls_client_ca_file=F]]
 //
 // Prints "listening on 127.0.0.1:<port>" once it serves, then shuts down gracefully on a signal
 // and prints each method's style, executor and call counts. --say_hello picks the step of
@@ -14,7 +15,7 @@
 #include "examples/greeter/coroutine_greeter_service.h"
 #include "examples/greeter/greeter_service.h"
 #include "executors/fiber_pool.h"
-#include "grpcpp/create_channel.h"
+#include "security/server_tls_flags.h"
 #include "server/server.h"
 #include "server/stop_signal.h"
 #include "tools/parse_flags.h"
@@ -35,8 +36,14 @@ using tandem::examples::GreeterTandem;
 // Serves `greeter` with `options` until a stop signal; the process's exit code.
 template <class Greeter>
 int Serve(Greeter& greeter, tandem::ServiceOptions options) {
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      tandem::ServerCredentialsFromFlags();
+  if (!credentials.ok()) {
+    std::fprintf(stderr, "greeter_server: %s\n", credentials.status().ToString().c_str());
+    return 2;
+  }
   tandem::ServerBuilder builder;
-  builder.AddListeningPort(absl::StrCat("127.0.0.1:", absl::GetFlag(FLAGS_port)))
+  builder.AddListeningPort(absl::StrCat("127.0.0.1:", absl::GetFlag(FLAGS_port)), *credentials)
       .RegisterService(&greeter, std::move(options));
   absl::StatusOr<std::unique_ptr<tandem::Server>> server = builder.BuildAndStart();
   if (!server.ok()) {
@@ -44,8 +51,9 @@ int Serve(Greeter& greeter, tandem::ServiceOptions options) {
     return 1;
   }
   const std::string address = absl::StrCat("127.0.0.1:", (*server)->port());
+  // Greet calls this very server, in process (no network, no TLS to set up).
   greeter.ConnectClient(std::make_shared<GreeterTandem::Client>(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials())));
+      (*server)->grpc_server()->InProcessChannel(grpc::ChannelArguments())));
   std::printf("listening on %s\n", address.c_str());
   std::fflush(stdout);
 

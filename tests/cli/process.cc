@@ -77,13 +77,14 @@ Result RunTandem(const std::vector<std::string>& args, const std::string& stdin_
   return result;
 }
 
-ServerProcess::ServerProcess(const std::string& binary) {
+ServerProcess::ServerProcess(const std::string& binary, const std::vector<std::string>& flags) {
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) {
     ADD_FAILURE() << "pipe failed";
     return;
   }
   std::vector<std::string> command = {Runfile(binary), "--port=0"};
+  command.insert(command.end(), flags.begin(), flags.end());
   std::vector<char*> argv = Argv(command);
   posix_spawn_file_actions_t files;
   posix_spawn_file_actions_init(&files);

@@ -30,9 +30,9 @@ Result RunTandem(const std::vector<std::string>& args, const std::string& stdin_
 
 class ServerProcess {
  public:
-  // Starts the binary at runfiles path `binary`; fails the test (ADD_FAILURE) and leaves
-  // address() empty if it does not report its address within 30 seconds.
-  explicit ServerProcess(const std::string& binary);
+  // Starts the binary at runfiles path `binary` with --port=0 and `flags`; fails the test
+  // (ADD_FAILURE) and leaves address() empty if it does not report its address within 30 s.
+  explicit ServerProcess(const std::string& binary, const std::vector<std::string>& flags = {});
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the greeter example as a user would: the server on a free port, then the client against it.
 # Both must exit 0, the server after SIGTERM. Then once more at each step of docs/migrating.md
-# (SayHello on threads, on fibers, as a coroutine): the client's output must not change, and the
-# server must report SayHello where the step put it.
+# (SayHello on threads, on fibers, as a coroutine), and once over TLS: the client's output must
+# not change, and the server must report SayHello where the step put it.
 set -euo pipefail
 
 # shellcheck source=tests/examples/greeter_server_lib.sh
@@ -34,5 +34,33 @@ diff -u "${TEST_TMPDIR}/expected.out" "${TEST_TMPDIR}/client.out" ||
 run_step 'SayHello +coroutine +on ' --say_hello=coroutine
 diff -u "${TEST_TMPDIR}/expected.out" "${TEST_TMPDIR}/client.out" ||
   fail "the client saw a difference with SayHello as a coroutine"
+
+# Over TLS: a self-signed certificate for 127.0.0.1, which the client trusts as its CA.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=greeter" \
+  -addext "subjectAltName=IP:127.0.0.1" -keyout "${TEST_TMPDIR}/greeter.key" \
+  -out "${TEST_TMPDIR}/greeter.pem" 2>"${TEST_TMPDIR}/openssl.log" ||
+  fail "openssl: $(cat "${TEST_TMPDIR}/openssl.log")"
+start_greeter_server --use_tls --tls_cert_file="${TEST_TMPDIR}/greeter.pem" \
+  --tls_key_file="${TEST_TMPDIR}/greeter.key"
+status=0
+timeout 60 "${GREETER_BIN_DIR}/greeter_client" --target="${GREETER_ADDRESS}" \
+  --tls_ca_file="${TEST_TMPDIR}/greeter.pem" >"${TEST_TMPDIR}/client.out" || status=$?
+cat "${TEST_TMPDIR}/client.out"
+[[ "${status}" -eq 0 ]] || fail "greeter_client over TLS exited with ${status}"
+diff -u "${TEST_TMPDIR}/expected.out" "${TEST_TMPDIR}/client.out" ||
+  fail "the client saw a difference over TLS"
+status=0
+timeout 60 "${GREETER_BIN_DIR}/greeter_client" --target="${GREETER_ADDRESS}" \
+  >/dev/null 2>&1 || status=$?
+[[ "${status}" -ne 0 ]] || fail "a plain-text client was served by the TLS server"
+stop_greeter_server
+
+# A TLS flag with a file that is not there: the server says which and exits 2 before serving.
+status=0
+"${GREETER_BIN_DIR}/greeter_server" --port=0 --use_tls --tls_cert_file=/nonexistent/server.pem \
+  --tls_key_file=/nonexistent/server.key >"${TEST_TMPDIR}/bad_tls.out" 2>&1 || status=$?
+[[ "${status}" -eq 2 ]] || fail "greeter_server with a missing certificate exited ${status}, not 2"
+grep -q "TLS cert_file '/nonexistent/server.pem': No such file or directory" \
+  "${TEST_TMPDIR}/bad_tls.out" || fail "greeter_server did not name the missing certificate: $(cat "${TEST_TMPDIR}/bad_tls.out")"
 
 echo PASS

@@ -1,6 +1,7 @@
 // The Tandem interop server: grpc.testing.TestService on 127.0.0.1.
 //
-//   bazel run //tests/interop:interop_server -- --port=N
+//   bazel run //tests/interop:interop_server -- --port=N [--use_tls --tls_cert_file=F
+//       --tls_key_file=F]     (the TLS flags of gRPC's own interop servers; plain text without)
 //
 // Prints "listening on 127.0.0.1:<port>" once it serves; shuts down gracefully on SIGINT or
 // SIGTERM. Drive it with any gRPC interop client (e.g. --server_port=N --test_case=large_unary).
@@ -9,6 +10,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "security/server_tls_flags.h"
 #include "server/server.h"
 #include "server/stop_signal.h"
 #include "tests/interop/interop_service.h"
@@ -24,9 +26,16 @@ int main(int argc, char** argv) {
   const int port = absl::GetFlag(FLAGS_port);
   tandem::BlockStopSignals();  // Before any thread starts, so the signal waits for main.
 
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      tandem::ServerCredentialsFromFlags();
+  if (!credentials.ok()) {
+    std::fprintf(stderr, "interop_server: %s\n", credentials.status().ToString().c_str());
+    return 2;
+  }
   tandem::interop::InteropService service;
   tandem::ServerBuilder builder;
-  builder.AddListeningPort(absl::StrCat("127.0.0.1:", port)).RegisterService(&service);
+  builder.AddListeningPort(absl::StrCat("127.0.0.1:", port), *credentials)
+      .RegisterService(&service);
   absl::StatusOr<std::unique_ptr<tandem::Server>> server = builder.BuildAndStart();
   if (!server.ok()) {
     std::fprintf(stderr, "interop_server: %s\n", server.status().ToString().c_str());
