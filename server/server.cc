@@ -1,6 +1,8 @@
 #include "server/server.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -212,6 +214,11 @@ ServerBuilder& ServerBuilder::EnableReflection(bool enable) {
   return *this;
 }
 
+ServerBuilder& ServerBuilder::SetKeepalive(ServerKeepalive keepalive) {
+  keepalive_ = keepalive;
+  return *this;
+}
+
 ServerBuilder& ServerBuilder::SetLameDuckPeriod(absl::Duration period) {
   lame_duck_period_ = period;
   return *this;
@@ -250,6 +257,14 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
     return absl::InvalidArgumentError(
         absl::StrCat("SetLameDuckPeriod needs a period of zero or more, not ",
                      absl::FormatDuration(lame_duck_period_)));
+  }
+  for (const auto& [name, duration] :
+       {std::pair{"time", keepalive_.time}, std::pair{"timeout", keepalive_.timeout},
+        std::pair{"min_client_ping_interval", keepalive_.min_client_ping_interval}}) {
+    if (duration <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat("SetKeepalive needs a positive ", name,
+                                                     ", not ", absl::FormatDuration(duration)));
+    }
   }
   if (default_max_queue_time_ <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
@@ -365,6 +380,18 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
     grpc_builder_.AddListeningPort(addresses_[i], credentials_[i], server->ports_.back().get());
   }
   grpc_builder_.SetOption(std::make_unique<ReflectionOption>(reflection_));
+  auto milliseconds = [](absl::Duration d) {
+    return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(d), INT32_MAX));
+  };
+  grpc_builder_.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, milliseconds(keepalive_.time));
+  grpc_builder_.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                                   milliseconds(keepalive_.timeout));
+  // Idle connections too, and with no cap on pings while no data flows: a silent client is
+  // found however quiet its calls are.
+  grpc_builder_.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  grpc_builder_.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  grpc_builder_.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                                   milliseconds(keepalive_.min_client_ping_interval));
   server->lame_duck_period_ = lame_duck_period_;
   if (health_service_) {
     server->health_ = std::make_unique<HealthService>();

@@ -98,6 +98,19 @@ class Server {
 //     every thread of a pool that unary calls need too.
 inline constexpr absl::Duration kDefaultMaxQueueTime = absl::Seconds(1);
 
+// HTTP/2 keepalive, how the server notices a client that went silent (its host died, the network
+// was cut, the process was stopped): a connection quiet for `time` gets a ping, and one that does
+// not answer within `timeout` is closed, which cancels its calls (handlers see IsCancelled).
+// Every server has it (ServerBuilder::SetKeepalive); gRPC's own default pings after 2 hours.
+struct ServerKeepalive {
+  absl::Duration time = absl::Minutes(1);
+  absl::Duration timeout = absl::Seconds(20);
+  // How often a client may ping (its keepalive time) before the server closes its connection for
+  // "too many pings". gRPC's default is 5 minutes; Tandem's channels ping every 30 s
+  // (client/channel.h).
+  absl::Duration min_client_ping_interval = absl::Seconds(10);
+};
+
 class ServerBuilder {
  public:
   ServerBuilder();
@@ -153,6 +166,9 @@ class ServerBuilder {
   // accepting calls. Default: zero (health watchers still hear NOT_SERVING first).
   ServerBuilder& SetLameDuckPeriod(absl::Duration period);
 
+  // HTTP/2 keepalive for every connection (see ServerKeepalive). Durations must be positive.
+  ServerBuilder& SetKeepalive(ServerKeepalive keepalive);
+
   // gRPC's builder, for options Tandem does not wrap (message sizes, keepalive, ...). Register
   // services through RegisterService, not here.
   grpc::ServerBuilder& grpc_builder() { return grpc_builder_; }
@@ -183,6 +199,7 @@ class ServerBuilder {
   absl::Duration deadline_margin_ = absl::ZeroDuration();
   absl::Duration default_max_queue_time_ = kDefaultMaxQueueTime;
   absl::Duration lame_duck_period_ = absl::ZeroDuration();
+  ServerKeepalive keepalive_;
   bool health_service_ = true;
   bool reflection_ = true;
   std::vector<std::pair<std::shared_ptr<Executor>, std::shared_ptr<ConcurrencyLimiter>>>
