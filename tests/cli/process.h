@@ -39,6 +39,12 @@ class ServerProcess {
 
   // "127.0.0.1:PORT"
   const std::string& address() const { return address_; }
+  pid_t pid() const { return pid_; }
+
+  // Sends `signal` (SIGSTOP, SIGCONT, ...) to the server.
+  void Signal(int signal) const;
+  // SIGKILL, and waits for the process to be gone; the destructor then does nothing.
+  void Kill();
 
  private:
   pid_t pid_ = -1;

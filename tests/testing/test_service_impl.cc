@@ -1,5 +1,7 @@
 #include "tests/testing/test_service_impl.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <memory>
 #include <stdexcept>
@@ -104,6 +106,7 @@ std::optional<grpc::Status> TestServiceImpl::RunImmediateAction(ServerContext& c
                                                                 absl::string_view style) {
   reply->set_handler_style(std::string(style));
   reply->set_peer(context.peer());
+  reply->set_server_pid(getpid());
   for (std::string& name : context.peer_identity()) reply->add_peer_identity(std::move(name));
   reply->set_has_deadline(context.deadline() != absl::InfiniteFuture());
   reply->set_deadline_unix_ns(reply->has_deadline() ? absl::ToUnixNanos(context.deadline()) : 0);
