@@ -5,6 +5,9 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
+#include <future>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -156,6 +159,37 @@ TEST(OnePort, SeveralProcessesListenOnItAndEachGetsConnections) {
   }
   for (const auto& server : servers) {
     EXPECT_GT(by_pid[server->pid()], 0) << "process " << server->pid() << " got no connection";
+  }
+}
+
+// A server process killed while it streams to a client: the client's reads end and the call
+// ends UNAVAILABLE at once, in every stream handler style; nothing waits for a deadline.
+TEST(KilledMidStream, TheClientSeesUnavailableWithoutHanging) {
+  for (const char* method : {"ServerStreamBlocking", "ServerStreamCoroutine",
+                             "ServerStreamCallback"}) {
+    ServerProcess server(kServer);
+    ASSERT_FALSE(server.address().empty());
+    TestClient client(CreateChannel(server.address()));
+    TestRequest request;
+    request.set_action(TestRequest::WAIT_FOR_CANCEL);  // writes until a write fails
+    request.set_count(1);
+    const CallOptions options = CallOptions().set_timeout(absl::Seconds(60));
+    auto reader = std::string(method) == "ServerStreamBlocking"
+                      ? client.ServerStreamBlocking(request, options)
+                  : std::string(method) == "ServerStreamCoroutine"
+                      ? client.ServerStreamCoroutine(request, options)
+                      : client.ServerStreamCallback(request, options);
+    TestReply reply;
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE(reader.Read(&reply)) << method;
+    server.Kill();
+    auto ended = std::async(std::launch::async, [&] {
+      while (reader.Read(&reply)) {
+      }
+      return reader.Finish();
+    });
+    ASSERT_EQ(ended.wait_for(std::chrono::seconds(30)), std::future_status::ready)
+        << method << ": the stream did not end";
+    EXPECT_EQ(ended.get().code(), absl::StatusCode::kUnavailable) << method;
   }
 }
 
