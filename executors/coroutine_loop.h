@@ -58,7 +58,7 @@ class CoroutineLoop final : public Executor {
   ExecutorKind kind() const override { return ExecutorKind::kCoroutineLoop; }
   using Executor::TryPost;
   bool TryPost(Task task, PostOptions options) override ABSL_LOCKS_EXCLUDED(mu_);
-  ExecutorStats stats() const override { return stats_.Snapshot(); }
+  ExecutorStats stats() const override { return stats_.Snapshot(/*threads=*/1); }
   void ShutdownAndWait() override ABSL_LOCKS_EXCLUDED(mu_);
 
   // Starts `coroutine` on the loop. Returns false, without starting it, when the loop is full or

@@ -67,7 +67,9 @@ struct PostOptions {
 // A snapshot of an executor's load. Counters are cumulative since construction.
 struct ExecutorStats {
   size_t queue_depth = 0;   // posted, not yet started
-  size_t in_flight = 0;     // started, not yet finished
+  size_t in_flight = 0;     // started, not yet finished (on a FiberPool: fibers; on a
+                            // CoroutineLoop: coroutines and tasks)
+  size_t threads = 0;       // the OS threads it runs work on; 0 inline (it borrows the poster's)
   uint64_t completed = 0;   // ran to the end
   uint64_t rejected = 0;    // refused by TryPost (queue full or shut down)
   absl::Duration total_queued_time = absl::ZeroDuration();  // summed over started tasks

@@ -76,7 +76,9 @@ class FiberPool final : public Executor {
   ExecutorKind kind() const override { return ExecutorKind::kFiberPool; }
   using Executor::TryPost;
   bool TryPost(Task task, PostOptions options) override ABSL_LOCKS_EXCLUDED(mu_);
-  ExecutorStats stats() const override { return stats_.Snapshot(); }
+  ExecutorStats stats() const override {
+    return stats_.Snapshot(static_cast<size_t>(thread_count_));
+  }
   void ShutdownAndWait() override ABSL_LOCKS_EXCLUDED(mu_);
 
   int threads() const { return thread_count_; }

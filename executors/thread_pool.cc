@@ -51,7 +51,7 @@ void ThreadPool::RunWorker(int index) {
       .description = absl::StrCat("thread pool '", options_.name, "' thread ", index),
       .hint = "Handlers that wait for calls only this same pool can serve deadlock it until their "
               "deadlines: bind them to a FiberPool, or give the pool more threads.",
-      .waiting_tasks = [this] { return stats_.Snapshot().queue_depth; },
+      .waiting_tasks = [this] { return stats().queue_depth; },
   });
   while (true) {
     Queued next;

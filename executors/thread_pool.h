@@ -51,7 +51,9 @@ class ThreadPool final : public Executor {
   ExecutorKind kind() const override { return ExecutorKind::kThreadPool; }
   using Executor::TryPost;
   bool TryPost(Task task, PostOptions options) override ABSL_LOCKS_EXCLUDED(mu_);
-  ExecutorStats stats() const override { return stats_.Snapshot(); }
+  ExecutorStats stats() const override {
+    return stats_.Snapshot(static_cast<size_t>(options_.threads));
+  }
   void ShutdownAndWait() override ABSL_LOCKS_EXCLUDED(mu_);
 
   int threads() const { return options_.threads; }

@@ -104,6 +104,7 @@ void Server::Shutdown(absl::Duration grace) {
     grpc_server_->Wait();
   }
   for (auto& executor : owned_executors_) executor->ShutdownAndWait();
+  for (auto& exporter : exporters_) exporter->Stop();
   shut_down_ = true;
 }
 
@@ -123,8 +124,11 @@ std::vector<MethodStats> Server::method_stats() const {
     stats.style = binding->style;
     stats.executor = binding->executor ? std::string(binding->executor->name()) : "";
     stats.started = binding->started.load(std::memory_order_relaxed);
-    stats.finished_ok = binding->finished_ok.load(std::memory_order_relaxed);
-    stats.finished_error = binding->finished_error.load(std::memory_order_relaxed);
+    for (size_t code = 0; code < kStatusCodes; ++code) {
+      stats.calls_by_code[code] = binding->calls_by_code[code].load(std::memory_order_relaxed);
+      (code == 0 ? stats.finished_ok : stats.finished_error) +=  // 0 is OK
+          stats.calls_by_code[code];
+    }
     stats.malformed_requests = binding->malformed_requests.load(std::memory_order_relaxed);
     stats.rejected = binding->rejected.load(std::memory_order_relaxed);
     stats.expired_in_queue = binding->expired_in_queue.load(std::memory_order_relaxed);
@@ -138,16 +142,15 @@ std::vector<MethodStats> Server::method_stats() const {
     stats.watchdog_reports = binding->label.watchdog_reports.load(std::memory_order_relaxed);
     stats.stream_messages_written =
         binding->stream_messages_written.load(std::memory_order_relaxed);
+    stats.stream_bytes_written = binding->stream_bytes_written.load(std::memory_order_relaxed);
     stats.max_queued_bytes = binding->max_queued_bytes.load(std::memory_order_relaxed);
-    stats.ran = binding->ran.load(std::memory_order_relaxed);
-    if (stats.ran > 0) {
-      const auto ran = static_cast<int64_t>(stats.ran);
-      stats.mean_queued =
-          absl::Nanoseconds(binding->total_queued_ns.load(std::memory_order_relaxed) / ran);
-      stats.max_queued = absl::Nanoseconds(binding->max_queued_ns.load(std::memory_order_relaxed));
-      stats.mean_running =
-          absl::Nanoseconds(binding->total_running_ns.load(std::memory_order_relaxed) / ran);
-    }
+    stats.queued = binding->queued.Snapshot();
+    stats.running = binding->running.Snapshot();
+    stats.duration = binding->duration.Snapshot();
+    stats.ran = stats.queued.count();
+    stats.mean_queued = stats.queued.mean();
+    stats.max_queued = absl::Nanoseconds(binding->max_queued_ns.load(std::memory_order_relaxed));
+    stats.mean_running = stats.running.mean();
     const uint64_t handoffs = binding->write_handoffs.load(std::memory_order_relaxed);
     if (handoffs > 0) {
       stats.mean_write_handoff =
@@ -155,6 +158,27 @@ std::vector<MethodStats> Server::method_stats() const {
                             static_cast<int64_t>(handoffs));
     }
     all.push_back(std::move(stats));
+  }
+  return all;
+}
+
+std::vector<NamedExecutorStats> Server::executor_stats() const {
+  std::vector<NamedExecutorStats> all;
+  std::vector<const Executor*> seen;
+  for (const auto& binding : bindings_) {
+    const Executor* executor = binding->executor.get();
+    if (executor == nullptr) continue;  // a method declared NotImplemented
+    const uint64_t reports = binding->label.watchdog_reports.load(std::memory_order_relaxed);
+    auto known = std::find(seen.begin(), seen.end(), executor);
+    if (known != seen.end()) {
+      all[known - seen.begin()].watchdog_reports += reports;
+      continue;
+    }
+    seen.push_back(executor);
+    all.push_back(NamedExecutorStats{.name = std::string(executor->name()),
+                                     .kind = executor->kind(),
+                                     .stats = executor->stats(),
+                                     .watchdog_reports = reports});
   }
   return all;
 }
@@ -219,6 +243,11 @@ ServerBuilder& ServerBuilder::SetKeepalive(ServerKeepalive keepalive) {
   return *this;
 }
 
+ServerBuilder& ServerBuilder::AddStatsExporter(std::unique_ptr<StatsExporter> exporter) {
+  exporters_.push_back(std::move(exporter));
+  return *this;
+}
+
 ServerBuilder& ServerBuilder::SetLameDuckPeriod(absl::Duration period) {
   lame_duck_period_ = period;
   return *this;
@@ -270,6 +299,9 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
     return absl::InvalidArgumentError(
         absl::StrCat("SetDefaultMaxQueueTime needs a positive limit, not ",
                      absl::FormatDuration(default_max_queue_time_)));
+  }
+  for (const auto& exporter : exporters_) {
+    if (exporter == nullptr) return absl::InvalidArgumentError("AddStatsExporter: null exporter");
   }
   for (const auto& [executor, limiter] : executor_limiters_) {
     if (absl::Status usable = CheckLimiter(
@@ -413,6 +445,14 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
       return absl::UnavailableError(absl::StrCat("could not listen on ", addresses_[i]));
     }
   }
+  // Only the exporters that started are stopped: if one fails, destroying `server` shuts it
+  // down and stops those before it.
+  for (std::unique_ptr<StatsExporter>& exporter : exporters_) {
+    if (absl::Status started = exporter->Start(*server); !started.ok()) return started;
+    absl::MutexLock lock(&server->shutdown_mu_);
+    server->exporters_.push_back(std::move(exporter));
+  }
+  exporters_.clear();
   return server;
 }
 

@@ -39,8 +39,19 @@
 #include "server/health_service.h"
 #include "server/internal/method_binding.h"
 #include "server/service.h"
+#include "server/stats_exporter.h"
 
 namespace tandem {
+
+// One executor a server's methods run on, and its load (Server::executor_stats()).
+struct NamedExecutorStats {
+  std::string name;
+  ExecutorKind kind;
+  ExecutorStats stats;
+  // The watchdog's reports about the server's methods on this executor (the sum of their
+  // MethodStats::watchdog_reports).
+  uint64_t watchdog_reports = 0;
+};
 
 class Server {
  public:
@@ -56,7 +67,8 @@ class Server {
   // balancers stop sending), then serves on for the builder's SetLameDuckPeriod if any. Then
   // stops accepting calls and waits for in-flight calls: those still running after `grace` are
   // cancelled (handlers see IsCancelled), and every call's reply or error is still sent before
-  // this returns. Then stops the executors the server created. Blocks; idempotent.
+  // this returns. Then stops the executors the server created, and last its stats exporters.
+  // Blocks; idempotent.
   void Shutdown(absl::Duration grace) ABSL_LOCKS_EXCLUDED(shutdown_mu_);
 
   // The health status of each registered service (by full name, e.g. "pkg.Greeter") and of the
@@ -68,7 +80,11 @@ class Server {
   // Blocks until Shutdown has been called and has finished.
   void Wait();
 
+  // Per method, in registration order. Thread-safe and never blocks, also during Shutdown.
   std::vector<MethodStats> method_stats() const;
+  // Per executor a method runs on, each once, in the order methods were registered. Thread-safe
+  // and never blocks, also during Shutdown.
+  std::vector<NamedExecutorStats> executor_stats() const;
 
   // gRPC's server, for what Tandem does not wrap.
   grpc::Server* grpc_server() const { return grpc_server_.get(); }
@@ -88,6 +104,9 @@ class Server {
 
   absl::Mutex shutdown_mu_;
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
+  // The exporters that started, stopped at the end of Shutdown. They read the stats without
+  // shutdown_mu_ (method_stats() never takes it), so a scrape during Shutdown does not wait.
+  std::vector<std::unique_ptr<StatsExporter>> exporters_ ABSL_GUARDED_BY(shutdown_mu_);
 };
 
 // Limits every server has unless told otherwise (README, "Overload"):
@@ -169,6 +188,12 @@ class ServerBuilder {
   // HTTP/2 keepalive for every connection (see ServerKeepalive). Durations must be positive.
   ServerBuilder& SetKeepalive(ServerKeepalive keepalive);
 
+  // Shows the server's stats outside the process once it serves (server/stats_exporter.h), e.g.
+  //   builder.AddStatsExporter(std::make_unique<tandem::PrometheusExporter>("127.0.0.1:9464"));
+  // (metrics/prometheus_exporter.h). An exporter that cannot start (its address is in use or
+  // invalid) fails BuildAndStart with its error. A null exporter fails BuildAndStart.
+  ServerBuilder& AddStatsExporter(std::unique_ptr<StatsExporter> exporter);
+
   // gRPC's builder, for options Tandem does not wrap (message sizes, keepalive, ...). Register
   // services through RegisterService, not here.
   grpc::ServerBuilder& grpc_builder() { return grpc_builder_; }
@@ -207,6 +232,7 @@ class ServerBuilder {
   std::shared_ptr<Executor> default_blocking_;
   std::shared_ptr<CoroutineLoop> default_loop_;
   std::shared_ptr<Executor> default_callback_;
+  std::vector<std::unique_ptr<StatsExporter>> exporters_;
 };
 
 }  // namespace tandem

@@ -13,6 +13,7 @@
 #ifndef TANDEM_SERVER_SERVICE_H_
 #define TANDEM_SERVER_SERVICE_H_
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -23,6 +24,7 @@
 #include "absl/time/time.h"
 #include "executors/executor.h"
 #include "server/concurrency_limiter.h"
+#include "server/latency_histogram.h"
 
 namespace tandem {
 
@@ -105,6 +107,9 @@ struct StreamLimits {
   size_t max_queued_bytes = 256 * 1024;
 };
 
+// How many gRPC status codes there are (OK = 0 ... UNAUTHENTICATED = 16).
+inline constexpr size_t kStatusCodes = 17;
+
 // Counters of one method, since the server started. Thread-safe to read at any time.
 struct MethodStats {
   std::string method;  // "/package.Service/Method"
@@ -116,6 +121,11 @@ struct MethodStats {
   // its status reached the client. Counted when gRPC is done with the call (OnDone), so
   // started == finished_ok + finished_error once the server is idle.
   uint64_t finished_error = 0;
+  // The same finished calls by status code, indexed by grpc::StatusCode (0 OK ... 16
+  // UNAUTHENTICATED): the status the server sent, except that a call cancelled before its OK
+  // reached the client counts as DEADLINE_EXCEEDED if its deadline had passed, else CANCELLED.
+  // finished_ok is calls_by_code[0]; finished_error the sum of the others.
+  std::array<uint64_t, kStatusCodes> calls_by_code{};
   uint64_t rejected = 0;        // the executor refused the call: RESOURCE_EXHAUSTED
   // Calls that ended before their handler ran, because they waited too long for the executor:
   // their deadline passed or their client cancelled meanwhile (expired), or they waited past
@@ -138,6 +148,7 @@ struct MethodStats {
   // Streaming methods: messages written, the most bytes any one call had queued, and the mean
   // time a message waited in its call's queue before gRPC took it.
   uint64_t stream_messages_written = 0;
+  uint64_t stream_bytes_written = 0;  // the messages' serialized bytes
   size_t max_queued_bytes = 0;
   absl::Duration mean_write_handoff = absl::ZeroDuration();
   // The stages of the call path (see CallTimes in server/server_context.h), over the calls whose
@@ -148,6 +159,13 @@ struct MethodStats {
   absl::Duration mean_queued = absl::ZeroDuration();
   absl::Duration max_queued = absl::ZeroDuration();
   absl::Duration mean_running = absl::ZeroDuration();
+  // The same stages as histograms (server/latency_histogram.h): over the calls that ran, the
+  // time queued (received to started; its count is `ran`) and running (started to finished);
+  // and over every call whose status was handed to gRPC, ran or not, the whole call (received
+  // to finished).
+  LatencyDistribution queued;
+  LatencyDistribution running;
+  LatencyDistribution duration;
 };
 
 }  // namespace tandem

@@ -2,8 +2,10 @@
 //
 //   greeter_server [--port=N] [--say_hello=threads|fibers|coroutine]
 //                  [--use_tls --tls_cert_file=F --tls_key_file=F [--tls_client_ca_file=F]]
+//                  [--metrics_address=HOST:PORT]
 //
-// Prints "listening on 127.0.0.1:<port>" once it serves, then shuts down gracefully on a signal
+// Prints "listening on 127.0.0.1:<port>" once it serves (and, with --metrics_address, "metrics on
+// http://HOST:PORT/metrics" next: where to scrape its Prometheus metrics), then shuts down gracefully on a signal
 // and prints each method's style, executor and call counts. --say_hello picks the step of
 // docs/migrating.md that SayHello is at; clients see no difference.
 #include <cstdio>
@@ -12,6 +14,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "metrics/metrics_flags.h"
 #include "examples/greeter/coroutine_greeter_service.h"
 #include "examples/greeter/greeter_service.h"
 #include "executors/fiber_pool.h"
@@ -45,6 +48,7 @@ int Serve(Greeter& greeter, tandem::ServiceOptions options) {
   tandem::ServerBuilder builder;
   builder.AddListeningPort(absl::StrCat("127.0.0.1:", absl::GetFlag(FLAGS_port)), *credentials)
       .RegisterService(&greeter, std::move(options));
+  const tandem::PrometheusExporter* metrics = tandem::AddPrometheusExporterFromFlags(builder);
   absl::StatusOr<std::unique_ptr<tandem::Server>> server = builder.BuildAndStart();
   if (!server.ok()) {
     std::fprintf(stderr, "greeter_server: %s\n", server.status().ToString().c_str());
@@ -55,6 +59,7 @@ int Serve(Greeter& greeter, tandem::ServiceOptions options) {
   greeter.ConnectClient(std::make_shared<GreeterTandem::Client>(
       (*server)->grpc_server()->InProcessChannel(grpc::ChannelArguments())));
   std::printf("listening on %s\n", address.c_str());
+  if (metrics != nullptr) std::printf("metrics on %s\n", metrics->url().c_str());
   std::fflush(stdout);
 
   const int signal = tandem::WaitForStopSignal();

@@ -35,8 +35,10 @@ class StatsRecorder {
     completed_.fetch_add(1, std::memory_order_relaxed);
   }
 
-  ExecutorStats Snapshot() const {
+  // `threads`: the executor's own count of its threads, reported as they are.
+  ExecutorStats Snapshot(size_t threads) const {
     ExecutorStats stats;
+    stats.threads = threads;
     stats.queue_depth = queued_.load(std::memory_order_relaxed);
     stats.in_flight = in_flight_.load(std::memory_order_relaxed);
     stats.completed = completed_.load(std::memory_order_relaxed);

@@ -7,6 +7,7 @@
 #ifndef TANDEM_SERVER_INTERNAL_METHOD_BINDING_H_
 #define TANDEM_SERVER_INTERNAL_METHOD_BINDING_H_
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -21,7 +22,9 @@
 #include "executors/work_label.h"
 #include "grpcpp/impl/codegen/rpc_method.h"
 #include "grpcpp/impl/codegen/service_type.h"
+#include "grpcpp/support/status.h"
 #include "server/concurrency_limiter.h"
+#include "server/latency_histogram.h"
 #include "server/server_context.h"
 #include "server/service.h"
 
@@ -44,8 +47,8 @@ struct MethodBinding {
   PostOptions post_options() const { return {.priority = priority, .label = &label}; }
 
   std::atomic<uint64_t> started{0};
-  std::atomic<uint64_t> finished_ok{0};
-  std::atomic<uint64_t> finished_error{0};
+  // Finished calls by the code they ended with (MethodStats::calls_by_code).
+  std::array<std::atomic<uint64_t>, kStatusCodes> calls_by_code{};
   std::atomic<uint64_t> rejected{0};
   std::atomic<uint64_t> exceptions{0};
   std::atomic<uint64_t> malformed_requests{0};
@@ -54,40 +57,47 @@ struct MethodBinding {
   std::atomic<uint64_t> shed{0};
 
   std::atomic<uint64_t> stream_messages_written{0};
+  std::atomic<uint64_t> stream_bytes_written{0};
   std::atomic<uint64_t> write_handoffs{0};
   std::atomic<int64_t> total_write_handoff_ns{0};
   std::atomic<size_t> max_queued_bytes{0};
 
-  // The stage times of the calls whose handler ran.
-  std::atomic<uint64_t> ran{0};
-  std::atomic<int64_t> total_queued_ns{0};
+  // The stage times: of the calls whose handler ran (queued, running), and of every call whose
+  // status went to gRPC (duration).
+  LatencyHistogram queued;
+  LatencyHistogram running;
+  LatencyHistogram duration;
   std::atomic<int64_t> max_queued_ns{0};
-  std::atomic<int64_t> total_running_ns{0};
 
   void RecordQueuedBytes(size_t bytes) { RaiseTo(max_queued_bytes, bytes); }
   void RecordWriteHandoff(absl::Duration waited) {
     write_handoffs.fetch_add(1, std::memory_order_relaxed);
     total_write_handoff_ns.fetch_add(absl::ToInt64Nanoseconds(waited), std::memory_order_relaxed);
   }
+  void RecordWritten(size_t bytes) {
+    stream_messages_written.fetch_add(1, std::memory_order_relaxed);
+    stream_bytes_written.fetch_add(bytes, std::memory_order_relaxed);
+  }
 
-  // The last stage of the call path: counts the call's outcome and, if its handler ran, the
-  // time it waited for its executor and the time it ran.
-  void RecordDone(const CallTimes& times, bool ok) {
-    (ok ? finished_ok : finished_error).fetch_add(1, std::memory_order_relaxed);
+  // The last stage of the call path: counts the call's outcome and, of the stages it reached,
+  // the time it waited for its executor, ran, and took in all. A handful of relaxed atomic
+  // additions: one code counter, one bucket and one sum per histogram.
+  void RecordDone(const CallTimes& times, grpc::StatusCode code) {
+    const auto index = static_cast<size_t>(code);  // gRPC's codes are 0 to 16
+    calls_by_code[index < kStatusCodes ? index : size_t{grpc::StatusCode::UNKNOWN}].fetch_add(
+        1, std::memory_order_relaxed);
+    const bool finished = times.finished != absl::InfinitePast();
+    const bool ran = times.started != absl::InfinitePast();
+    if (finished) duration.Record(times.finished - times.received);
     if (limiter) {
-      const bool sampled =
-          times.started != absl::InfinitePast() && times.finished != absl::InfinitePast();
-      limiter->Release(sampled ? times.finished - times.received : absl::InfiniteDuration());
+      limiter->Release(ran && finished ? times.finished - times.received
+                                       : absl::InfiniteDuration());
     }
-    if (times.started == absl::InfinitePast()) return;
-    const int64_t queued = absl::ToInt64Nanoseconds(times.started - times.received);
-    ran.fetch_add(1, std::memory_order_relaxed);
-    total_queued_ns.fetch_add(queued, std::memory_order_relaxed);
-    RaiseTo(max_queued_ns, queued);
-    if (times.finished != absl::InfinitePast()) {
-      total_running_ns.fetch_add(absl::ToInt64Nanoseconds(times.finished - times.started),
-                                 std::memory_order_relaxed);
-    }
+    if (!ran) return;
+    const absl::Duration waited = times.started - times.received;
+    queued.Record(waited);
+    RaiseTo(max_queued_ns, absl::ToInt64Nanoseconds(waited));
+    if (finished) running.Record(times.finished - times.started);
   }
 
  private:

@@ -20,9 +20,11 @@
 
 #include <atomic>
 #include <exception>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
 #include "server/internal/method_binding.h"
@@ -66,10 +68,17 @@ class ServerCall {
 
   // For the kind's PostFinish, once its status is decided and just before gRPC gets it.
   void MarkFinished() { context_.MarkFinished(); }
-  // For the kind's OnDone. The call finished OK only if it sent OK and was not cancelled on the
-  // way (the client then never saw the OK); gRPC runs OnCancel, if at all, before OnDone.
-  void RecordDone(bool sent_ok) {
-    method_.RecordDone(context_.times(), sent_ok && !context_.IsCancelled());
+  // For the kind's OnDone, with the code of the status the call handed to gRPC (none: it ended
+  // without one). The call finished OK only if it sent OK and was not cancelled on the way (the
+  // client then never saw the OK; gRPC runs OnCancel, if at all, before OnDone): it counts as
+  // DEADLINE_EXCEEDED if its deadline had passed, else as CANCELLED.
+  void RecordDone(std::optional<grpc::StatusCode> sent) {
+    grpc::StatusCode code = sent.value_or(grpc::StatusCode::CANCELLED);
+    if (code == grpc::StatusCode::OK && context_.IsCancelled()) {
+      code = absl::Now() >= context_.deadline() ? grpc::StatusCode::DEADLINE_EXCEEDED
+                                                : grpc::StatusCode::CANCELLED;
+    }
+    method_.RecordDone(context_.times(), code);
   }
 
   MethodBinding& method_;

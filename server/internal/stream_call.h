@@ -237,6 +237,7 @@ class StreamCall final : public ServerCall,
       if (writing_ || queue_.empty()) return;
       writing_ = true;
       in_flight_ = std::move(queue_.front().message);
+      in_flight_bytes_ = queue_.front().bytes;
       method_.RecordWriteHandoff(absl::Now() - queue_.front().queued_at);
       queued_bytes_ -= queue_.front().bytes;
       queue_.pop_front();
@@ -252,7 +253,7 @@ class StreamCall final : public ServerCall,
     {
       absl::MutexLock lock(&mu_);
       writing_ = false;
-      method_.stream_messages_written.fetch_add(ok ? 1 : 0, std::memory_order_relaxed);
+      if (ok) method_.RecordWritten(in_flight_bytes_);
       if (!ok) {
         // The stream is broken: nothing more will go out.
         write_closed_ = true;
@@ -330,17 +331,17 @@ class StreamCall final : public ServerCall,
   void OnDone() ABSL_LOCKS_EXCLUDED(mu_) {
     ReadDone reader;
     std::deque<Parked> refused;
-    bool sent_ok;
+    std::optional<grpc::StatusCode> sent;
     {
       absl::MutexLock lock(&mu_);
-      sent_ok = finish_status_.has_value() && finish_status_->ok();
+      if (finish_status_.has_value()) sent = finish_status_->error_code();
       read_closed_ = true;
       write_closed_ = true;
       reader = std::move(read_done_);
       read_done_ = nullptr;
       refused.swap(parked_);
     }
-    RecordDone(sent_ok);
+    RecordDone(sent);
     if (reader) std::move(reader)(std::nullopt);
     for (Parked& parked : refused) std::move(parked.queued)(false);
     Unref();
@@ -357,6 +358,7 @@ class StreamCall final : public ServerCall,
   bool write_closed_ ABSL_GUARDED_BY(mu_) = false;
   // Owned by gRPC between StartWrite and OnWriteDone (writing_ is true): untouched then.
   grpc::ByteBuffer in_flight_;
+  size_t in_flight_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   // Reading. read_buffer_ is gRPC's between StartRead and OnReadDone; requests_read_ is touched
   // only in OnReadDone, and reads never overlap.
   grpc::ByteBuffer read_buffer_;

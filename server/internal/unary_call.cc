@@ -7,7 +7,7 @@ namespace tandem::server_internal {
 bool UnaryCall::PostFinish(grpc::Status status) {
   if (finished_.exchange(true, std::memory_order_acq_rel)) return false;
   if (status.ok()) status = SerializeResponse();
-  sent_ok_ = status.ok();
+  sent_code_ = status.error_code();
   MarkFinished();
   // gRPC's Finish is thread-safe, never blocks, and may be called before gRPC has bound this
   // reactor to the call (it is then queued until the binding).

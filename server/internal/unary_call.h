@@ -15,6 +15,7 @@
 #define TANDEM_SERVER_INTERNAL_UNARY_CALL_H_
 
 #include <atomic>
+#include <optional>
 
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -48,14 +49,14 @@ class UnaryCall : public ServerCall, public grpc::ServerUnaryReactor {
   bool InternalInlineable() override { return true; }
   void OnCancel() override { context_.MarkCancelled(); }
   void OnDone() override {
-    RecordDone(sent_ok_);
+    RecordDone(sent_code_);
     Unref();
   }
 
   std::atomic<bool> finished_{false};
   // Written by the PostFinish that wins, before it hands the status to gRPC; read by OnDone,
   // which gRPC runs after that.
-  bool sent_ok_ = false;
+  std::optional<grpc::StatusCode> sent_code_;
 };
 
 // The unary call of a method with these message types.

@@ -14,8 +14,8 @@ REQUIRED = ["scenario", "variant", "concurrency", "qps", "p50_ms", "p99_ms", "rs
             "threads", "errors", "ratio_vs_baseline"]
 
 VARIANTS = {
-    "unary": ["grpc-callback", "grpc-sync", "tandem-callback", "tandem-coroutine",
-              "tandem-blocking-threads", "tandem-blocking-fibers"],
+    "unary": ["grpc-callback", "grpc-sync", "tandem-callback", "tandem-callback-metrics",
+              "tandem-coroutine", "tandem-blocking-threads", "tandem-blocking-fibers"],
     "blocking-sleep": ["grpc-sync", "tandem-blocking-threads", "tandem-blocking-fibers",
                        "tandem-coroutine"],
     "stream": ["grpc-callback", "grpc-sync", "tandem-callback", "tandem-coroutine",

@@ -15,8 +15,8 @@ std::vector<Scenario> AllScenarios() {
       .title = "64-byte echo",
       .payload_bytes = 64,
       .concurrency = {1, 64, 256},
-      .variants = {"grpc-callback", "grpc-sync", "tandem-callback", "tandem-coroutine",
-                   "tandem-blocking-threads", "tandem-blocking-fibers"},
+      .variants = {"grpc-callback", "grpc-sync", "tandem-callback", "tandem-callback-metrics",
+                   "tandem-coroutine", "tandem-blocking-threads", "tandem-blocking-fibers"},
       .mix = {CallClass{.name = "echo", .method = BenchMethod::kEcho}},
       .ratio_meaning = "calls/s ÷ grpc-callback's calls/s in the same round (higher is better)",
   });
@@ -179,6 +179,23 @@ std::vector<TargetCheck> CheckTargets(const std::vector<Row>& rows) {
     } else {
       const double ratio = row->p99_ms / callback_c1->p99_ms;
       checks.push_back(Compare(std::move(target), ratio, ratio <= 1.5, "%.2fx"));
+    }
+  }
+
+  // unary, c=64: the cost of metrics on. Both variants' ratios are to grpc-callback in the same
+  // round, so their quotient compares them within a round too.
+  {
+    std::string target =
+        "unary c=64: tandem-callback-metrics (exported, scraped every second) >= 0.97x "
+        "tandem-callback calls/s";
+    const Row* metrics = Find(rows, "unary", "tandem-callback-metrics", 64);
+    const Row* plain = Find(rows, "unary", "tandem-callback", 64);
+    if (metrics == nullptr || plain == nullptr || !metrics->ratio_vs_baseline ||
+        !plain->ratio_vs_baseline || *plain->ratio_vs_baseline <= 0) {
+      checks.push_back(NotMeasured(std::move(target), not_run));
+    } else {
+      const double ratio = *metrics->ratio_vs_baseline / *plain->ratio_vs_baseline;
+      checks.push_back(Compare(std::move(target), ratio, ratio >= 0.97, "%.3fx"));
     }
   }
 

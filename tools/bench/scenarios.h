@@ -2,6 +2,7 @@
 // targets their ratios are held to.
 //
 //   unary           64-byte echo at concurrency 1, 64 and 256; baseline grpc-callback.
+//                   tandem-callback-metrics against tandem-callback is the cost of metrics on.
 //   blocking-sleep  the handler waits 10 ms, concurrency 1024; baseline grpc-sync.
 //   tail            99% fast echoes and 1% calls that take 100 ms, sent open-loop at a fixed
 //                   rate: half the variant's own capacity, measured first in a closed loop of

@@ -13,6 +13,7 @@ std::vector<std::string> BenchServerVariants() {
       "grpc-callback",
       "grpc-sync",
       "tandem-callback",
+      "tandem-callback-metrics",
       "tandem-coroutine",
       "tandem-blocking-threads",
       "tandem-blocking-threads-own-executor",

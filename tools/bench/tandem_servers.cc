@@ -12,11 +12,13 @@
 #include "executors/fiber_pool.h"
 #include "executors/task.h"
 #include "executors/thread_pool.h"
+#include "metrics/prometheus_exporter.h"
 #include "server/concurrency_limiter.h"
 #include "server/handlers.h"
 #include "server/server.h"
 #include "server/stream.h"
 #include "tools/bench/bench.tandem.h"
+#include "tools/bench/metrics_scraper.h"
 
 namespace tandem::bench {
 
@@ -138,18 +140,28 @@ using tandem_servers_internal::CoroutineBenchService;
 template <class Service>
 class TandemServer final : public BenchServer {
  public:
-  // `configure` binds methods and sets executors on the builder before the server starts.
+  // `configure` binds methods and sets executors on the builder before the server starts. With
+  // `metrics`, the server exports its metrics (metrics/prometheus_exporter.h) on a free port of
+  // 127.0.0.1, and a MetricsScraper in this process scrapes them once a second.
   template <class Configure>
-  static absl::StatusOr<std::unique_ptr<BenchServer>> Start(Configure configure) {
+  static absl::StatusOr<std::unique_ptr<BenchServer>> Start(Configure configure,
+                                                            bool metrics = false) {
     auto server = std::unique_ptr<TandemServer>(new TandemServer());
     tandem::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0");
     ServiceOptions options;
     configure(builder, options, server->executors_);
     builder.RegisterService(&server->service_, std::move(options));
+    PrometheusExporter* exporter = nullptr;
+    if (metrics) {
+      auto owned = std::make_unique<PrometheusExporter>("127.0.0.1:0");
+      exporter = owned.get();
+      builder.AddStatsExporter(std::move(owned));
+    }
     absl::StatusOr<std::unique_ptr<tandem::Server>> started = builder.BuildAndStart();
     if (!started.ok()) return started.status();
     server->server_ = *std::move(started);
+    if (exporter != nullptr) server->scraper_ = std::make_unique<MetricsScraper>(exporter->port());
     return std::unique_ptr<BenchServer>(std::move(server));
   }
 
@@ -159,6 +171,7 @@ class TandemServer final : public BenchServer {
 
   void Shutdown(absl::Duration grace) override {
     if (server_ == nullptr) return;
+    if (scraper_ != nullptr) scraper_->Stop();
     server_->Shutdown(grace);
     server_.reset();
   }
@@ -170,18 +183,23 @@ class TandemServer final : public BenchServer {
   Service service_;
   std::vector<std::shared_ptr<Executor>> executors_;
   std::unique_ptr<tandem::Server> server_;
+  std::unique_ptr<MetricsScraper> scraper_;
 };
 
 using Executors = std::vector<std::shared_ptr<Executor>>;
 
 // A variant name ending in this runs with an adaptive concurrency limiter on every method.
 constexpr absl::string_view kLimitSuffix = "-limit";
+// A variant name ending in this exports its metrics and is scraped once a second (only
+// tandem-callback-metrics is listed: the cost of metrics on, against tandem-callback).
+constexpr absl::string_view kMetricsSuffix = "-metrics";
 
 void Defaults(tandem::ServerBuilder&, ServiceOptions&, Executors&) {}
 
 }  // namespace
 
 bool IsTandemVariant(absl::string_view variant) {
+  absl::ConsumeSuffix(&variant, kMetricsSuffix);
   absl::ConsumeSuffix(&variant, kLimitSuffix);
   return variant == "tandem-callback" || variant == "tandem-coroutine" ||
          variant == "tandem-blocking-threads" ||
@@ -189,6 +207,7 @@ bool IsTandemVariant(absl::string_view variant) {
 }
 
 absl::StatusOr<std::unique_ptr<BenchServer>> StartTandemServer(absl::string_view variant) {
+  const bool metrics = absl::ConsumeSuffix(&variant, kMetricsSuffix);
   const bool limited = absl::ConsumeSuffix(&variant, kLimitSuffix);
   // The variant's own configuration, then, for a "-limit" variant, an adaptive limiter per method.
   auto with_limit = [limited](auto configure) {
@@ -201,13 +220,13 @@ absl::StatusOr<std::unique_ptr<BenchServer>> StartTandemServer(absl::string_view
     };
   };
   if (variant == "tandem-callback") {
-    return TandemServer<CallbackBenchService>::Start(with_limit(Defaults));
+    return TandemServer<CallbackBenchService>::Start(with_limit(Defaults), metrics);
   }
   if (variant == "tandem-coroutine") {
-    return TandemServer<CoroutineBenchService>::Start(with_limit(Defaults));
+    return TandemServer<CoroutineBenchService>::Start(with_limit(Defaults), metrics);
   }
   if (variant == "tandem-blocking-threads") {
-    return TandemServer<BlockingBenchService>::Start(with_limit(Defaults));
+    return TandemServer<BlockingBenchService>::Start(with_limit(Defaults), metrics);
   }
   if (variant == "tandem-blocking-threads-own-executor") {
     return TandemServer<BlockingBenchService>::Start(
@@ -215,7 +234,8 @@ absl::StatusOr<std::unique_ptr<BenchServer>> StartTandemServer(absl::string_view
           auto slow = std::make_shared<ThreadPool>(ThreadPool::Options{.name = "bench-slow"});
           executors.push_back(slow);
           options.Bind("Sleep", std::move(slow));
-        }));
+        }),
+        metrics);
   }
   if (variant == "tandem-blocking-fibers") {
     return TandemServer<BlockingBenchService>::Start(
@@ -223,7 +243,8 @@ absl::StatusOr<std::unique_ptr<BenchServer>> StartTandemServer(absl::string_view
           auto fibers = std::make_shared<FiberPool>(FiberPool::Options{.name = "bench-fibers"});
           executors.push_back(fibers);
           builder.SetDefaultBlockingExecutor(std::move(fibers));
-        }));
+        }),
+        metrics);
   }
   return absl::InvalidArgumentError(absl::StrCat("not a Tandem variant: ", variant));
 }

@@ -15,6 +15,9 @@
 //                                    one thread per core); tandem::SleepFor suspends the fiber.
 //   <any of these>-limit             the same, with an adaptive ConcurrencyLimiter (default
 //                                    options) on each method: calls over it are shed at once.
+//   <any of these>[-limit]-metrics   the same, exporting its metrics in Prometheus' format
+//                                    (metrics/prometheus_exporter.h), scraped over HTTP once a
+//                                    second by a thread of the server's process (MetricsScraper).
 #ifndef TANDEM_TOOLS_BENCH_TANDEM_SERVERS_H_
 #define TANDEM_TOOLS_BENCH_TANDEM_SERVERS_H_
 
