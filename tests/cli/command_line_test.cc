@@ -56,7 +56,7 @@ INSTANTIATE_TEST_SUITE_P(
         UsageCase{"TlsFileWithoutTls", {"--ca_file=ca.pem", "list", kNowhere}, "need --tls"},
         UsageCase{"UnreadableCaFile",
                   {"--tls", "--ca_file=/nonexistent.pem", "list", kNowhere},
-                  "cannot read /nonexistent.pem"}),
+                  "TLS ca_file '/nonexistent.pem': No such file or directory"}),
     [](const ::testing::TestParamInfo<UsageCase>& info) { return info.param.name; });
 
 TEST(Tandem, HelpListsCommandsFlagsAndExitCodes) {

@@ -4,7 +4,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/cli/process.h"
 #include "tests/security/test_certificates.h"
@@ -17,9 +16,7 @@ using ::tandem::testing::TestCertificates;
 class TlsCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const char* tmp = std::getenv("TEST_TMPDIR");
-    absl::StatusOr<TestCertificates> made =
-        TestCertificates::Create(absl::StrCat(tmp ? tmp : "/tmp", "/tls_cli_test_pki"));
+    absl::StatusOr<TestCertificates> made = TestCertificates::CreateForTest();
     ASSERT_TRUE(made.ok()) << made.status();
     pki_ = new TestCertificates(*std::move(made));
   }

@@ -90,4 +90,9 @@ absl::StatusOr<TestCertificates> TestCertificates::Create(const std::string& dir
   return certificates;
 }
 
+absl::StatusOr<TestCertificates> TestCertificates::CreateForTest() {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  return Create(absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/pki"));
+}
+
 }  // namespace tandem::testing

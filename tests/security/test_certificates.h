@@ -31,6 +31,8 @@ struct TestCertificates {
   // Makes all of them in `directory` (created if missing). An error says which openssl
   // command failed and what it printed.
   static absl::StatusOr<TestCertificates> Create(const std::string& directory);
+  // Create in the test's own scratch directory ($TEST_TMPDIR/pki).
+  static absl::StatusOr<TestCertificates> CreateForTest();
 };
 
 }  // namespace tandem::testing

@@ -27,9 +27,7 @@ constexpr Method kEveryStyle[] = {Method::kBlocking, Method::kCoroutine, Method:
 class Tls : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const char* tmp = std::getenv("TEST_TMPDIR");
-    absl::StatusOr<TestCertificates> made =
-        TestCertificates::Create(absl::StrCat(tmp ? tmp : "/tmp", "/tls_test_pki"));
+    absl::StatusOr<TestCertificates> made = TestCertificates::CreateForTest();
     ASSERT_TRUE(made.ok()) << made.status();
     certificates_ = new TestCertificates(*std::move(made));
   }

@@ -1,4 +1,4 @@
-// MakeChannel: the channel to HOST:PORT, plaintext or TLS (grpc::SslCredentials).
+// MakeChannel: the channel to HOST:PORT, plaintext or TLS (security/tls_credentials.h).
 //
 // Threads: callable from any thread; the channel is gRPC's and thread-safe.
 #ifndef TANDEM_TOOLS_CLI_CHANNEL_H_
@@ -20,8 +20,9 @@ struct TlsOptions {
   std::string server_name_override;  // the name to check the server's certificate against
 };
 
-// FAILED_PRECONDITION (a usage error) if a file cannot be read, or TLS files are given
-// without enabling TLS, or only one of cert_file and key_file is given. Connects lazily:
+// FAILED_PRECONDITION (a usage error) if a TLS file is unusable (missing, not PEM, expired, a key
+// of another certificate: ClientTlsCredentials names it), or TLS files are given without
+// enabling TLS, or only one of cert_file and key_file is given. Connects lazily:
 // an unreachable server shows up on the first call.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& target,
                                                            const TlsOptions& tls);
