@@ -76,6 +76,20 @@ TEST(ServerStart, ReportsAnAddressItCannotListenOn) {
   EXPECT_THAT(server.status().message(), HasSubstr("256.0.0.1:1"));
 }
 
+TEST(ServerStart, RefusesAKeepaliveDurationThatIsNotPositive) {
+  for (ServerKeepalive keepalive :
+       {ServerKeepalive{.time = absl::ZeroDuration()},
+        ServerKeepalive{.timeout = absl::Seconds(-1)},
+        ServerKeepalive{.min_client_ping_interval = absl::ZeroDuration()}}) {
+    TestServiceImpl service;
+    ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0").RegisterService(&service).SetKeepalive(keepalive);
+    absl::StatusOr<std::unique_ptr<Server>> server = builder.BuildAndStart();
+    EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(server.status().message(), HasSubstr("SetKeepalive needs a positive "));
+  }
+}
+
 TEST(NotImplementedMethod, AnswersUnimplemented) {
   auto server = TestServer::Start();
   ASSERT_NE(server, nullptr);

@@ -63,4 +63,12 @@ status=0
 grep -q "TLS cert_file '/nonexistent/server.pem': No such file or directory" \
   "${TEST_TMPDIR}/bad_tls.out" || fail "greeter_server did not name the missing certificate: $(cat "${TEST_TMPDIR}/bad_tls.out")"
 
+# A TLS file without --use_tls is a mistake, not plain text.
+status=0
+"${GREETER_BIN_DIR}/greeter_server" --port=0 --tls_cert_file="${TEST_TMPDIR}/greeter.pem" \
+  >"${TEST_TMPDIR}/tls_without_use_tls.out" 2>&1 || status=$?
+[[ "${status}" -eq 2 ]] || fail "greeter_server with --tls_cert_file alone exited ${status}, not 2"
+grep -q "the --tls_\* flags need --use_tls" "${TEST_TMPDIR}/tls_without_use_tls.out" ||
+  fail "greeter_server did not say --use_tls is missing: $(cat "${TEST_TMPDIR}/tls_without_use_tls.out")"
+
 echo PASS
