@@ -72,6 +72,12 @@ std::vector<std::string> Addresses(const std::vector<std::unique_ptr<ServerProce
   return ::testing::AssertionFailure() << "not every process answered within 30 s";
 }
 
+TEST(AddressListTarget, NamesEachAddressForGrpcsResolver) {
+  EXPECT_EQ(AddressListTarget({"127.0.0.1:5001", "127.0.0.1:5002"}),
+            "ipv4:127.0.0.1:5001,127.0.0.1:5002");
+  EXPECT_EQ(AddressListTarget({"[::1]:5001", "[::1]:5002"}), "ipv6:[::1]:5001,[::1]:5002");
+}
+
 class SeveralProcesses : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "client/channel.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
@@ -96,6 +97,21 @@ TEST_F(Tls, AServerCertificateForAnotherHostIsRefused) {
   auto client = Client({.ca_file = pki().ca_file});
   ASSERT_NE(client, nullptr);
   EXPECT_EQ(Echo(*client, Method::kBlocking).status().code(), absl::StatusCode::kUnavailable);
+}
+
+// ChannelOptions::tls_server_name: the name to check the certificate against, when the address
+// dialled is not it.
+TEST_F(Tls, AChannelMayCheckTheCertificateAgainstAnotherName) {
+  StartServer({.cert_file = pki().wrong_host.cert_file, .key_file = pki().wrong_host.key_file});
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      ClientTlsCredentials({.ca_file = pki().ca_file});
+  ASSERT_TRUE(credentials.ok()) << credentials.status();
+  TestClient client(CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                  {.credentials = *credentials,
+                                   .tls_server_name = "elsewhere.example"}));
+  absl::StatusOr<TestReply> reply = Echo(client, Method::kBlocking);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->message(), "over tls");
 }
 
 class MutualTls : public Tls {
