@@ -6,11 +6,14 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "grpcpp/ext/health_check_service_server_builder_option.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/impl/server_builder_option.h"
+#include "server/internal/shadow.h"
 
 namespace tandem {
 namespace {
@@ -67,6 +70,94 @@ absl::Status CheckLimiter(absl::string_view what,
   return absl::OkStatus();
 }
 
+// Whether `method` can be one-way or shadowed (`what`): unary, and implemented.
+absl::Status CheckUnaryAndImplemented(const server_internal::MethodBinding& binding,
+                                      const server_internal::MethodInfo& method,
+                                      absl::string_view what) {
+  if (method.kind != grpc::internal::RpcMethod::NORMAL_RPC) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        binding.full_name, ": ServiceOptions::", what, " takes unary methods only"));
+  }
+  if (method.style == HandlerStyle::kNotImplemented) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        binding.full_name, ": ServiceOptions::", what,
+        " names a method declared tandem::NotImplemented"));
+  }
+  return absl::OkStatus();
+}
+
+// The shadow of `primary` that `registration` asks for (ServiceOptions::Shadow), checked: the
+// error names the method and what is wrong. `default_for` gives the executor of a candidate
+// that names none.
+template <class DefaultFor>
+absl::StatusOr<std::shared_ptr<server_internal::Shadow>> MakeShadow(
+    const server_internal::MethodBinding& primary, const server_internal::MethodInfo& method,
+    const ServiceOptions::ShadowRegistration& registration, DefaultFor& default_for,
+    server_internal::DetachedCallRegistry& registry) {
+  if (absl::Status usable = CheckUnaryAndImplemented(primary, method, "Shadow"); !usable.ok()) {
+    return usable;
+  }
+  const ShadowOptions& options = registration.options;
+  const server_internal::ServiceDefinition& candidate = *registration.candidate;
+  if (primary.one_way) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        primary.full_name, ": a one-way method cannot be shadowed (its reply is empty)"));
+  }
+  if (!(options.share >= 0.0 && options.share <= 1.0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        primary.full_name, ": ShadowOptions::share must be in [0, 1], not ", options.share));
+  }
+  if (options.max_in_flight <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(primary.full_name, ": ShadowOptions::max_in_flight must be positive, not ",
+                     options.max_in_flight));
+  }
+  if (options.mismatches_logged < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(primary.full_name,
+                     ": ShadowOptions::mismatches_logged must not be negative, not ",
+                     options.mismatches_logged));
+  }
+  const std::string service(absl::StripPrefix(primary.full_name, "/"));
+  if (!absl::StartsWith(service, absl::StrCat(candidate.full_name, "/"))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        primary.full_name, ": the shadow candidate implements ", candidate.full_name,
+        ", another service"));
+  }
+  size_t index = 0;
+  while (index < candidate.methods.size() && candidate.methods[index].name != method.name) {
+    ++index;
+  }
+  if (index == candidate.methods.size() || candidate.detached_methods[index] == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        primary.full_name, ": the shadow candidate declares it tandem::NotImplemented"));
+  }
+  auto binding = std::make_unique<server_internal::MethodBinding>();
+  binding->full_name = absl::StrCat(primary.full_name, " (shadow candidate)");
+  binding->style = candidate.methods[index].style;
+  binding->label.name = binding->full_name;
+  binding->priority = primary.priority;
+  binding->deadline_margin = primary.deadline_margin;
+  binding->detached_calls = &registry;
+  if (options.executor) {
+    absl::Status fits = CheckExecutorFits(binding->full_name, binding->style, *options.executor);
+    if (!fits.ok()) return fits;
+    binding->executor = options.executor;
+  } else {
+    binding->executor = default_for(binding->style);
+  }
+  absl::StatusOr<std::vector<const google::protobuf::FieldDescriptor*>> ignored =
+      server_internal::Shadow::ResolveIgnoredFields(
+          candidate.detached_methods[index]->response_type(), options.ignored_fields);
+  if (!ignored.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(primary.full_name, ": ", ignored.status().message()));
+  }
+  return std::make_shared<server_internal::Shadow>(std::move(binding),
+                                                   candidate.detached_methods[index], options,
+                                                   *std::move(ignored), registry);
+}
+
 // Turns gRPC's server reflection on or off for one builder. gRPC's own switch is process-wide:
 // linking its reflection library registers the plugin for every builder, at static
 // initialization. This option adds the plugin where it is missing and removes it where it is not
@@ -94,6 +185,7 @@ Server::~Server() { Shutdown(absl::ZeroDuration()); }
 void Server::Shutdown(absl::Duration grace) {
   absl::MutexLock lock(&shutdown_mu_);
   if (shut_down_) return;
+  const absl::Time give_up = absl::Now() + grace;
   if (grpc_server_ != nullptr) {
     if (health_) health_->Shutdown();  // Every status NOT_SERVING, for good; watchers hear it.
     if (lame_duck_period_ > absl::ZeroDuration()) absl::SleepFor(lame_duck_period_);
@@ -102,6 +194,12 @@ void Server::Shutdown(absl::Duration grace) {
     // and returns only when every call has been finished by its handler.
     grpc_server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
     grpc_server_->Wait();
+  }
+  // No call is left to start a detached one: the last were started before their calls' status
+  // went to gRPC. They run on executors that still run.
+  if (!detached_calls_.WaitUntilEmpty(give_up)) {
+    detached_calls_.CancelAll();
+    detached_calls_.WaitUntilEmpty(absl::InfiniteFuture());
   }
   for (auto& executor : owned_executors_) executor->ShutdownAndWait();
   for (auto& exporter : exporters_) exporter->Stop();
@@ -139,6 +237,10 @@ std::vector<MethodStats> Server::method_stats() const {
       stats.limiter_in_flight = binding->limiter->in_flight();
     }
     stats.exceptions = binding->exceptions.load(std::memory_order_relaxed);
+    stats.one_way = binding->one_way;
+    stats.one_way_ok = binding->one_way_ok.load(std::memory_order_relaxed);
+    stats.one_way_failed = binding->one_way_failed.load(std::memory_order_relaxed);
+    if (binding->shadow) binding->shadow->FillStats(stats);
     stats.watchdog_reports = binding->label.watchdog_reports.load(std::memory_order_relaxed);
     stats.stream_messages_written =
         binding->stream_messages_written.load(std::memory_order_relaxed);
@@ -235,6 +337,11 @@ ServerBuilder& ServerBuilder::EnableHealthService(bool enable) {
 
 ServerBuilder& ServerBuilder::EnableReflection(bool enable) {
   reflection_ = enable;
+  return *this;
+}
+
+ServerBuilder& ServerBuilder::EnableAdminService(bool enable) {
+  admin_service_ = enable;
   return *this;
 }
 
@@ -344,9 +451,13 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
     auto prioritized = registration.options.priorities();
     auto queue_limited = registration.options.max_queue_times();
     auto limited = registration.options.limiters();
+    auto shadows = registration.options.shadows();
+    std::map<std::string, bool> one_way;
+    for (const std::string& name : registration.options.one_way()) one_way[name] = true;
     std::vector<server_internal::MethodBinding*> bindings;
     for (const server_internal::MethodInfo& method : service.methods) {
       auto binding = std::make_unique<server_internal::MethodBinding>();
+      binding->detached_calls = &server->detached_calls_;
       binding->full_name = absl::StrCat("/", service.full_name, "/", method.name);
       binding->style = method.style;
       binding->label.name = binding->full_name;
@@ -393,6 +504,21 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
       } else {
         binding->limiter = DefaultLimiter(method, binding->executor.get(), stream_caps);
       }
+      if (one_way.erase(std::string(method.name)) > 0) {
+        if (absl::Status usable = CheckUnaryAndImplemented(*binding, method, "SetOneWay");
+            !usable.ok()) {
+          return usable;
+        }
+        binding->one_way = true;
+      }
+      auto shadowed = shadows.find(std::string(method.name));
+      if (shadowed != shadows.end()) {
+        absl::StatusOr<std::shared_ptr<server_internal::Shadow>> shadow =
+            MakeShadow(*binding, method, shadowed->second, default_for, server->detached_calls_);
+        if (!shadow.ok()) return shadow.status();
+        binding->shadow = *std::move(shadow);
+        shadows.erase(shadowed);
+      }
       bindings.push_back(binding.get());
       server->bindings_.push_back(std::move(binding));
     }
@@ -400,7 +526,9 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
          {NoUnknownMethods(service.full_name, bound, "Bind"),
           NoUnknownMethods(service.full_name, prioritized, "SetPriority"),
           NoUnknownMethods(service.full_name, queue_limited, "SetMaxQueueTime"),
-          NoUnknownMethods(service.full_name, limited, "SetConcurrencyLimiter")}) {
+          NoUnknownMethods(service.full_name, limited, "SetConcurrencyLimiter"),
+          NoUnknownMethods(service.full_name, shadows, "Shadow"),
+          NoUnknownMethods(service.full_name, one_way, "SetOneWay")}) {
       if (!unknown.ok()) return unknown;
     }
     server->grpc_services_.push_back(registration.definition.make_grpc_service(bindings));
@@ -433,6 +561,11 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
     for (const Registration& registration : registrations_) {
       server->health_->SetServingStatus(std::string(registration.definition.full_name), true);
     }
+  }
+  if (admin_service_) {
+    server->admin_ = std::make_unique<AdminService>(
+        [server = server.get()] { return server->method_stats(); });
+    grpc_builder_.RegisterService(server->admin_.get());
   }
   server->grpc_server_ = grpc_builder_.BuildAndStart();
   if (server->grpc_server_ == nullptr) {

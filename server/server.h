@@ -9,9 +9,10 @@
 //
 // Defaults are safe: blocking handlers run on the server's thread pool, coroutines on its
 // coroutine loop, callback handlers inline on gRPC's callback thread (they must not block).
-// Every server also answers gRPC's health checks (grpc.health.v1.Health) and server reflection
-// (grpc.reflection.v1alpha.ServerReflection, what grpcurl and `tandem list` read) unless the
-// builder turns them off.
+// Every server also answers gRPC's health checks (grpc.health.v1.Health), server reflection
+// (grpc.reflection.v1alpha.ServerReflection, what grpcurl and `tandem list` read) and Tandem's
+// admin service (tandem.admin.v1.ServerAdmin, each method's style, executor and counts: what
+// `tandem methods` reads) unless the builder turns them off.
 //
 // Threads: the builder is used from one thread. Server members are thread-safe, except that
 // Shutdown must not be called from a thread the server owns (a handler), which would deadlock.
@@ -35,8 +36,10 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "server/admin_service.h"
 #include "server/concurrency_limiter.h"
 #include "server/health_service.h"
+#include "server/internal/detached_call.h"
 #include "server/internal/method_binding.h"
 #include "server/service.h"
 #include "server/stats_exporter.h"
@@ -67,7 +70,9 @@ class Server {
   // balancers stop sending), then serves on for the builder's SetLameDuckPeriod if any. Then
   // stops accepting calls and waits for in-flight calls: those still running after `grace` are
   // cancelled (handlers see IsCancelled), and every call's reply or error is still sent before
-  // this returns. Then stops the executors the server created, and last its stats exporters.
+  // this returns. Then waits for the handlers of one-way calls and shadow candidates still
+  // running, cancelling those left when `grace` has passed. Then stops the executors the server
+  // created, and last its stats exporters.
   // Blocks; idempotent.
   void Shutdown(absl::Duration grace) ABSL_LOCKS_EXCLUDED(shutdown_mu_);
 
@@ -94,10 +99,13 @@ class Server {
   Server() = default;
 
   // Members are destroyed bottom-up: the gRPC server first, then what its calls use.
+  // One-way handlers and shadow candidates still running; Shutdown waits for them.
+  server_internal::DetachedCallRegistry detached_calls_;
   std::vector<std::unique_ptr<server_internal::MethodBinding>> bindings_;
   std::vector<std::unique_ptr<grpc::Service>> grpc_services_;
   std::vector<std::shared_ptr<Executor>> owned_executors_;
   std::unique_ptr<HealthService> health_;
+  std::unique_ptr<AdminService> admin_;
   std::vector<std::unique_ptr<int>> ports_;
   std::unique_ptr<grpc::Server> grpc_server_;
   absl::Duration lame_duck_period_ = absl::ZeroDuration();
@@ -179,6 +187,11 @@ class ServerBuilder {
   // Reflection exposes the schema of every registered service to anyone who can connect.
   ServerBuilder& EnableHealthService(bool enable);
   ServerBuilder& EnableReflection(bool enable);
+  // Whether the server answers tandem.admin.v1.ServerAdmin (server/admin_service.h): each
+  // method's handler style, executor, call counts and shadow results. Default: on. Like
+  // reflection, it tells anyone who can connect how the server is built and how busy each method
+  // is; turn it off where that is not wanted, or where clients are not trusted.
+  ServerBuilder& EnableAdminService(bool enable);
 
   // How long Shutdown keeps serving after it has set every health status to NOT_SERVING, so
   // that load balancers checking health see it and stop sending before the server stops
@@ -227,6 +240,7 @@ class ServerBuilder {
   ServerKeepalive keepalive_;
   bool health_service_ = true;
   bool reflection_ = true;
+  bool admin_service_ = true;
   std::vector<std::pair<std::shared_ptr<Executor>, std::shared_ptr<ConcurrencyLimiter>>>
       executor_limiters_;
   std::shared_ptr<Executor> default_blocking_;

@@ -25,6 +25,32 @@ ServerContext::ServerContext(grpc::CallbackServerContext* grpc_context, absl::st
       deadline_(RealTimeDeadline(*grpc_context)),
       call_scope_(std::make_shared<CallScope>(deadline_ - deadline_margin)) {}
 
+ServerContext::ServerContext(std::unique_ptr<const server_internal::CallSnapshot> snapshot,
+                             absl::string_view method, Priority priority, absl::Time deadline,
+                             absl::Duration deadline_margin)
+    : grpc_context_(nullptr),
+      snapshot_(std::move(snapshot)),
+      method_(method),
+      priority_(priority),
+      deadline_(deadline),
+      call_scope_(std::make_shared<CallScope>(deadline_ - deadline_margin)) {}
+
+std::unique_ptr<const server_internal::CallSnapshot> ServerContext::Snapshot() const {
+  auto snapshot = std::make_unique<server_internal::CallSnapshot>();
+  snapshot->peer = peer();
+  snapshot->peer_identity = peer_identity();
+  const auto& metadata = client_metadata();
+  snapshot->metadata_storage.reserve(2 * metadata.size());
+  for (const auto& [key, value] : metadata) {
+    snapshot->metadata_storage.emplace_back(key.data(), key.size());
+    snapshot->metadata_storage.emplace_back(value.data(), value.size());
+  }
+  for (size_t i = 0; i < snapshot->metadata_storage.size(); i += 2) {
+    snapshot->metadata.emplace(snapshot->metadata_storage[i], snapshot->metadata_storage[i + 1]);
+  }
+  return snapshot;
+}
+
 CallTimes ServerContext::times() const {
   const auto stamp = [](const std::atomic<int64_t>& nanos) {
     const int64_t at = nanos.load(std::memory_order_acquire);
@@ -34,6 +60,7 @@ CallTimes ServerContext::times() const {
 }
 
 std::vector<std::string> ServerContext::peer_identity() const {
+  if (snapshot_) return snapshot_->peer_identity;
   std::vector<std::string> identity;
   const std::shared_ptr<const grpc::AuthContext> auth = grpc_context_->auth_context();
   if (auth == nullptr) return identity;
@@ -44,7 +71,7 @@ std::vector<std::string> ServerContext::peer_identity() const {
 }
 
 std::optional<absl::string_view> ServerContext::FindClientMetadata(absl::string_view key) const {
-  const auto& metadata = grpc_context_->client_metadata();
+  const auto& metadata = client_metadata();
   auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
   if (it == metadata.end()) return std::nullopt;
   return absl::string_view(it->second.data(), it->second.size());
@@ -55,11 +82,18 @@ bool ServerContext::IsCancelled() const {
     absl::MutexLock lock(&mu_);
     if (cancelled_) return true;
   }
+  // A detached call has no gRPC timer to cancel it at its deadline.
+  if (grpc_context_ == nullptr) return absl::Now() >= deadline_;
   // gRPC knows first: a read that fails because of a cancellation may run before OnCancel.
   return grpc_context_->IsCancelled();
 }
 
 bool ServerContext::WaitForCancellation(absl::Duration timeout) {
+  if (grpc_context_ == nullptr) {
+    // Wakes at the deadline, which no gRPC timer enforces for a detached call.
+    const absl::Duration to_deadline = deadline_ - absl::Now();
+    if (to_deadline < timeout) return cancelled_event_.WaitFor(to_deadline) || IsCancelled();
+  }
   return cancelled_event_.WaitFor(timeout);
 }
 

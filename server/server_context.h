@@ -9,6 +9,15 @@
 // thread-safe. The other members belong to the handler: call them from one thread at a time,
 // before the call is finished (for a callback handler, before `Finish`).
 // Lifetime: valid until the handler finishes the call (returns, co_returns, or calls Finish).
+//
+// Detached calls: Tandem also runs handlers on calls that no gRPC call stands behind: a shadow
+// candidate (ServiceOptions::Shadow) and a one-way method's handler after its call was answered
+// (ServiceOptions::SetOneWay). Their context holds a copy of the original call's peer and
+// metadata; metadata added to it goes nowhere, grpc_context() is null, and the call counts as
+// cancelled once its deadline has passed or when the server shuts down. No gRPC timer cancels it
+// at its deadline: IsCancelled and WaitForCancellation look at the deadline themselves, while
+// AsyncWaitCancelled and the client calls made in its scope end at shutdown, and at the
+// deadline only through their own deadlines.
 #ifndef TANDEM_SERVER_SERVER_CONTEXT_H_
 #define TANDEM_SERVER_SERVER_CONTEXT_H_
 
@@ -43,12 +52,27 @@ struct CallTimes {
   absl::Time finished;  // the reply shim handed the call's status to gRPC
 };
 
+namespace server_internal {
+// What a detached call (see the top of this file) keeps of the gRPC call it was copied from.
+struct CallSnapshot {
+  std::string peer;
+  std::vector<std::string> peer_identity;
+  std::vector<std::string> metadata_storage;  // key, value, key, value...; never resized
+  std::multimap<grpc::string_ref, grpc::string_ref> metadata;  // views of metadata_storage
+};
+}  // namespace server_internal
+
 class ServerContext {
  public:
   // `deadline_margin`: what the client calls the handler makes keep in hand of the call's
   // deadline (ServerBuilder::SetDeadlineMargin).
   ServerContext(grpc::CallbackServerContext* grpc_context, absl::string_view method,
                 Priority priority, absl::Duration deadline_margin);
+
+  // A detached call's context (see the top of this file), for Tandem.
+  ServerContext(std::unique_ptr<const server_internal::CallSnapshot> snapshot,
+                absl::string_view method, Priority priority, absl::Time deadline,
+                absl::Duration deadline_margin);
 
   ServerContext(const ServerContext&) = delete;
   ServerContext& operator=(const ServerContext&) = delete;
@@ -62,25 +86,25 @@ class ServerContext {
   // The times so far. Thread-safe: a stage's time is visible from the moment it is reached.
   CallTimes times() const;
   // The client's address, e.g. "ipv4:127.0.0.1:54321".
-  std::string peer() const { return grpc_context_->peer(); }
+  std::string peer() const { return snapshot_ ? snapshot_->peer : grpc_context_->peer(); }
   // Who the client is, as its TLS certificate says: the certificate's subject alternative names,
   // or its common name if it has none (gRPC's AuthContext::GetPeerIdentity). Empty for a client
   // without a certificate, or without TLS.
   std::vector<std::string> peer_identity() const;
 
   const std::multimap<grpc::string_ref, grpc::string_ref>& client_metadata() const {
-    return grpc_context_->client_metadata();
+    return snapshot_ ? snapshot_->metadata : grpc_context_->client_metadata();
   }
   // The first value the client sent for `key` (lower-case), if any.
   std::optional<absl::string_view> FindClientMetadata(absl::string_view key) const;
 
   // Metadata sent with the response headers / with the status. Keys are lower-case; keys ending
-  // in "-bin" carry binary values.
+  // in "-bin" carry binary values. Dropped on a detached call.
   void AddInitialMetadata(const std::string& key, const std::string& value) {
-    grpc_context_->AddInitialMetadata(key, value);
+    if (grpc_context_ != nullptr) grpc_context_->AddInitialMetadata(key, value);
   }
   void AddTrailingMetadata(const std::string& key, const std::string& value) {
-    grpc_context_->AddTrailingMetadata(key, value);
+    if (grpc_context_ != nullptr) grpc_context_->AddTrailingMetadata(key, value);
   }
 
   // True once the call is cancelled: by the client, by its deadline, by server shutdown, or by
@@ -117,8 +141,13 @@ class ServerContext {
   // `tandem::InCallScope enter(context.call_scope());`. Thread-safe.
   const std::shared_ptr<CallScope>& call_scope() const { return call_scope_; }
 
-  // gRPC's own context, for what Tandem does not wrap. Same thread rules as this object.
+  // gRPC's own context, for what Tandem does not wrap; null on a detached call. Same thread
+  // rules as this object.
   grpc::CallbackServerContext* grpc_context() const { return grpc_context_; }
+
+  // For Tandem: a copy of this call's peer and metadata, for a detached call made from it.
+  // Call before the call is finished (gRPC's context goes with it).
+  std::unique_ptr<const server_internal::CallSnapshot> Snapshot() const;
 
   // For Tandem: called by the call's OnCancel reaction (a gRPC thread), or where Tandem learns
   // first that the call is over; later calls do nothing. Runs the pending cancellation
@@ -137,7 +166,8 @@ class ServerContext {
   // else on the gRPC thread that reports the cancellation. `callback` must never block.
   void OnCancelled(absl::AnyInvocable<void() &&> callback) ABSL_LOCKS_EXCLUDED(mu_);
 
-  grpc::CallbackServerContext* const grpc_context_;
+  grpc::CallbackServerContext* const grpc_context_;  // null: detached
+  const std::unique_ptr<const server_internal::CallSnapshot> snapshot_;  // set: detached
   const std::string method_;
   const Priority priority_;
   // Read from gRPC once, as the call arrives: gRPC keeps it on a monotonic clock, and each

@@ -28,6 +28,10 @@
 
 namespace tandem {
 
+namespace server_internal {
+struct ServiceDefinition;
+}  // namespace server_internal
+
 // How a handler is written. Read off its signature; never declared by hand.
 enum class HandlerStyle {
   kBlocking,        // returns grpc::Status; may block; runs on a thread pool
@@ -40,6 +44,31 @@ absl::string_view HandlerStyleName(HandlerStyle style);
 
 // Declares a method the service does not implement (see the top of this file).
 struct NotImplemented {};
+
+// How a candidate implementation of a unary method is tried on live traffic beside the primary
+// one (ServiceOptions::Shadow): a shadow call. The candidate runs after the primary handler has
+// answered its client, on a copy of the request, and its answer is compared with the primary's
+// and dropped. Only shadow methods whose side effects are safe to run twice (reads, idempotent
+// writes): the candidate really runs.
+struct ShadowOptions {
+  // The share of calls shadowed, in [0, 1], spread evenly: 0.25 shadows every fourth call whose
+  // primary handler ran. Outside [0, 1] fails BuildAndStart.
+  double share = 1.0;
+  // At most this many candidate calls at once; a call that would exceed it is not shadowed and
+  // counts as skipped (MethodStats::shadow_skipped). Must be positive.
+  int max_in_flight = 64;
+  // Where the candidate runs. Null: the server's default executor for the candidate's style
+  // (its thread pool, coroutine loop, or inline for callbacks). The bench and the docs give a
+  // candidate an executor of its own, so that a slow candidate cannot take the primary's threads.
+  std::shared_ptr<Executor> executor;
+  // Response fields left out of the comparison, by their path from the response message:
+  // "served_at", or "meta.request_id" for a field of a sub-message (ignored wherever that
+  // sub-message's type appears). An unknown field fails BuildAndStart.
+  std::vector<std::string> ignored_fields;
+  // The first this many mismatches are logged (with the paths of the fields that differ) and
+  // kept in MethodStats::shadow_mismatch_samples.
+  int mismatches_logged = 5;
+};
 
 // Per-service choices made when the server is built.
 class ServiceOptions {
@@ -92,11 +121,49 @@ class ServiceOptions {
     return limiters_;
   }
 
+  // Shadows the unary `method` with `candidate`'s handler (see ShadowOptions): `candidate` is
+  // another implementation of the same service (a class derived from the same generated
+  // FooTandem::Service<>, in any handler styles), typically the method rewritten. Its other
+  // methods are not used. A method that is not unary or not in the service, or a candidate of
+  // another service, fails BuildAndStart. `candidate` must outlive the server.
+  template <class Candidate>
+  ServiceOptions& Shadow(std::string method, Candidate& candidate, ShadowOptions options = {}) {
+    static_assert(requires { candidate.TandemDefinition(); },
+                  "Shadow takes a class derived from a generated FooTandem::Service<Impl>");
+    shadows_[std::move(method)] = {
+        std::make_shared<server_internal::ServiceDefinition>(candidate.TandemDefinition()),
+        std::move(options)};
+    return *this;
+  }
+
+  struct ShadowRegistration {
+    std::shared_ptr<server_internal::ServiceDefinition> candidate;
+    ShadowOptions options;
+  };
+  const std::map<std::string, ShadowRegistration>& shadows() const { return shadows_; }
+
+  // Makes the unary `method` one-way: a call is answered OK, with an empty response, as soon as
+  // its executor has accepted it, and its handler runs after that. The client learns only that
+  // the call was admitted (the generated client's Cast form waits for just this); a call shed or
+  // refused at admission still gets its RESOURCE_EXHAUSTED. The handler's outcome is counted
+  // (MethodStats::one_way_ok / one_way_failed) and a failure is logged, never sent. The handler
+  // runs without a deadline (the client stopped waiting), sees the client's metadata, and is
+  // cancelled only by server shutdown; what it adds to metadata goes nowhere. A method that is
+  // not unary or not in the service fails BuildAndStart.
+  ServiceOptions& SetOneWay(std::string method) {
+    one_way_.push_back(std::move(method));
+    return *this;
+  }
+
+  const std::vector<std::string>& one_way() const { return one_way_; }
+
  private:
   std::map<std::string, std::shared_ptr<Executor>> bindings_;
   std::map<std::string, Priority> priorities_;
   std::map<std::string, absl::Duration> max_queue_times_;
   std::map<std::string, std::shared_ptr<ConcurrencyLimiter>> limiters_;
+  std::map<std::string, ShadowRegistration> shadows_;
+  std::vector<std::string> one_way_;
 };
 
 // Bounds on what one streaming call may hold in its write queue. A writer that would exceed them
@@ -166,6 +233,31 @@ struct MethodStats {
   LatencyDistribution queued;
   LatencyDistribution running;
   LatencyDistribution duration;
+
+  // One-way methods (ServiceOptions::SetOneWay): their calls are answered when admitted, so the
+  // counts above are of those answers; these count how their handlers ended afterwards: OK, or
+  // anything else (an error status, an exception, expired in the queue, cancelled by shutdown).
+  bool one_way = false;
+  uint64_t one_way_ok = 0;
+  uint64_t one_way_failed = 0;
+
+  // Shadowed methods (ServiceOptions::Shadow): the candidate's style and executor, and how its
+  // answers compared with the primary's. A match is the same status code and message and, when
+  // OK, responses equal but for the ignored fields. A candidate error is a candidate that did
+  // not answer properly: it threw, dropped its responder, was refused or expired on its
+  // executor, or answered after the call's deadline. Skipped: calls not shadowed because
+  // max_in_flight candidate calls were running. `shadow_in_flight` are running now.
+  bool shadowed = false;
+  HandlerStyle shadow_style = HandlerStyle::kNotImplemented;
+  std::string shadow_executor;
+  uint64_t shadow_matches = 0;
+  uint64_t shadow_mismatches = 0;
+  uint64_t shadow_candidate_errors = 0;
+  uint64_t shadow_skipped = 0;
+  int shadow_in_flight = 0;
+  // The first few mismatches (ShadowOptions::mismatches_logged), as logged: which fields or
+  // statuses differed.
+  std::vector<std::string> shadow_mismatch_samples;
 };
 
 }  // namespace tandem

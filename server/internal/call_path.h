@@ -76,7 +76,7 @@ void RunHandler(ServerCall* call, Invoke& invoke) {
     return;
   }
   call->MarkStarted();
-  grpc::Status status = RunCatching(call->method(), [&] {
+  grpc::Status status = RunCatching(*call, [&] {
     if constexpr (kStyle == HandlerStyle::kBlocking) {
       return invoke();
     } else {
@@ -104,7 +104,7 @@ Task<void> RunCoroutineHandler(ServerCall* call, Invoke invoke) {
     status = co_await invoke();
   } catch (...) {
     // A coroutine cannot co_await in a catch block; RunCatching rethrows to build the status.
-    status = RunCatching(call->method(), [error = std::current_exception()]() -> grpc::Status {
+    status = RunCatching(*call, [error = std::current_exception()]() -> grpc::Status {
       std::rethrow_exception(error);
     });
   }
@@ -113,11 +113,12 @@ Task<void> RunCoroutineHandler(ServerCall* call, Invoke invoke) {
 }
 
 // Hands `call` to its method's executor, to run `invoke` there in the style `kStyle`, and
-// returns. The path holds a handle on the call until the handler has returned (or co_returned),
+// returns whether the executor took it (if not, the call is finished RESOURCE_EXHAUSTED). The
+// path holds a handle on the call until the handler has returned (or co_returned),
 // so the handler's status or exception decides how the call ends, not the order in which its
 // handles are dropped.
 template <HandlerStyle kStyle, class Invoke>
-void HandOff(ServerCall* call, Invoke invoke) {
+bool HandOff(ServerCall* call, Invoke invoke) {
   static_assert(kStyle != HandlerStyle::kNotImplemented);
   MethodBinding& method = call->method();
   call->AddHandle();
@@ -135,9 +136,10 @@ void HandOff(ServerCall* call, Invoke invoke) {
         std::move(options));
   }
   if (!started) {
-    call->PostFinish(RejectedStatus(method));
+    call->FinishRefused();
     call->ReleaseHandle();
   }
+  return started;
 }
 
 }  // namespace tandem::server_internal

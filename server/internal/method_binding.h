@@ -30,6 +30,10 @@
 
 namespace tandem::server_internal {
 
+class DetachedCallRegistry;
+class DetachedUnaryMethod;
+class Shadow;
+
 struct MethodBinding {
   std::string full_name;  // "/package.Service/Method"
   HandlerStyle style = HandlerStyle::kNotImplemented;
@@ -42,6 +46,12 @@ struct MethodBinding {
   // Admits calls at the door (ServiceOptions::SetConcurrencyLimiter and the defaults); null: no
   // limit besides the executor's queue.
   std::shared_ptr<ConcurrencyLimiter> limiter;
+  // ServiceOptions::SetOneWay: calls are answered when admitted, the handler runs detached.
+  bool one_way = false;
+  // ServiceOptions::Shadow: the candidate tried beside the primary; null if none.
+  std::shared_ptr<Shadow> shadow;
+  // The server's, for the method's detached calls (one-way handlers, shadow candidates).
+  DetachedCallRegistry* detached_calls = nullptr;
 
   // How the method's work is posted to its executor.
   PostOptions post_options() const { return {.priority = priority, .label = &label}; }
@@ -55,6 +65,8 @@ struct MethodBinding {
   std::atomic<uint64_t> expired_in_queue{0};
   std::atomic<uint64_t> queue_timeouts{0};
   std::atomic<uint64_t> shed{0};
+  std::atomic<uint64_t> one_way_ok{0};
+  std::atomic<uint64_t> one_way_failed{0};
 
   std::atomic<uint64_t> stream_messages_written{0};
   std::atomic<uint64_t> stream_bytes_written{0};
@@ -127,6 +139,9 @@ struct ServiceDefinition {
   // Makes gRPC's callback service for the implementation; `bindings` parallels `methods`.
   absl::AnyInvocable<std::unique_ptr<grpc::Service>(std::vector<MethodBinding*> bindings)>
       make_grpc_service;
+  // Parallels `methods`: how each unary method runs detached (one-way handlers, shadow
+  // candidates); null for streaming methods and those declared NotImplemented.
+  std::vector<std::shared_ptr<const DetachedUnaryMethod>> detached_methods;
 };
 
 }  // namespace tandem::server_internal

@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <exception>
+#include <memory>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -39,6 +40,7 @@ class ServerCall {
 
   MethodBinding& method() const { return method_; }
   ServerContext& context() { return context_; }
+  const ServerContext& context() const { return context_; }
 
   // The reply shim: ends the call with `status` (after any queued writes). Any thread; never
   // blocks. First wins: returns false, and drops `status`, if the call was already finishing.
@@ -47,7 +49,25 @@ class ServerCall {
   // The handler starts now (on its executor).
   void MarkStarted() { context_.MarkStarted(); }
 
+  // The handler failed without a status of its own: it threw, or dropped its last handle
+  // unfinished (the call's status says so already). Detached calls note it.
+  virtual void NoteHandlerFailed() {}
+
+  // Ends the call as its executor refused it (queue full, or shutting down): RESOURCE_EXHAUSTED,
+  // counted, and refused() says so afterwards.
+  void FinishRefused();
+  bool refused() const { return refused_.load(std::memory_order_acquire); }
+
   void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
+  // A reference if the call is still alive, for code that finds it in a registry while it may
+  // be being destroyed: false if the last reference is already gone.
+  bool TryRef() {
+    int refs = refs_.load(std::memory_order_relaxed);
+    while (refs > 0 &&
+           !refs_.compare_exchange_weak(refs, refs + 1, std::memory_order_relaxed)) {
+    }
+    return refs > 0;
+  }
   void Unref() {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
   }
@@ -64,6 +84,10 @@ class ServerCall {
   // it drops the last one unfinished.
   ServerCall(MethodBinding& method, grpc::CallbackServerContext* grpc_context,
              absl::string_view handle_noun);
+  // A detached call (server_context.h): not one of the method's calls in its stats, since no
+  // client sent it; the creator holds the first reference.
+  ServerCall(MethodBinding& method, std::unique_ptr<const CallSnapshot> snapshot,
+             absl::Time deadline, absl::string_view handle_noun);
   virtual ~ServerCall() = default;
 
   // For the kind's PostFinish, once its status is decided and just before gRPC gets it.
@@ -87,6 +111,7 @@ class ServerCall {
  private:
   const absl::string_view handle_noun_;
   std::atomic<int> refs_{1};  // gRPC's, released by OnDone
+  std::atomic<bool> refused_{false};
   std::atomic<int> handles_{0};
 };
 
@@ -107,22 +132,25 @@ class CallHandle {
 // Runs `handler` (which returns grpc::Status) and turns an exception into the call's error: a
 // handler that throws costs its own call, never the server.
 template <class Handler>
-grpc::Status RunCatching(MethodBinding& method, Handler&& handler) {
+grpc::Status RunCatching(ServerCall& call, Handler&& handler) {
+  MethodBinding& method = call.method();
   try {
     return handler();
   } catch (const std::exception& e) {
     method.exceptions.fetch_add(1, std::memory_order_relaxed);
+    call.NoteHandlerFailed();
     return grpc::Status(grpc::StatusCode::INTERNAL,
                         absl::StrCat(method.full_name, ": handler threw: ", e.what()));
   } catch (...) {
     method.exceptions.fetch_add(1, std::memory_order_relaxed);
+    call.NoteHandlerFailed();
     return grpc::Status(grpc::StatusCode::INTERNAL,
                         absl::StrCat(method.full_name, ": handler threw a non-standard exception"));
   }
 }
 
-// The status of a call whose executor refused it (queue full, or shutting down).
-grpc::Status RejectedStatus(MethodBinding& method);
+// The status of a call whose executor refused it (queue full, or shutting down), uncounted.
+grpc::Status RefusedStatus(const MethodBinding& method);
 
 // The status of a call to a method declared tandem::NotImplemented.
 grpc::Status UnimplementedStatus(const MethodBinding& method);

@@ -9,13 +9,17 @@
 #ifndef TANDEM_SERVER_INTERNAL_START_CALL_H_
 #define TANDEM_SERVER_INTERNAL_START_CALL_H_
 
+#include <memory>
+#include <type_traits>
 #include <utility>
 
+#include "absl/time/time.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "server/handlers.h"
 #include "server/internal/call_path.h"
+#include "server/internal/detached_call.h"
 #include "server/internal/method_binding.h"
 #include "server/internal/stream_call.h"
 #include "server/internal/unary_call.h"
@@ -27,11 +31,41 @@ namespace tandem::server_internal {
 
 // Makes the responder a callback handler gets.
 struct ResponderFactory {
-  template <class Request, class Response>
-  static UnaryResponder<Response> For(UnaryCallOf<Request, Response>* call) {
+  template <class Call>
+  static auto For(Call* call) {
+    using Response = std::remove_pointer_t<decltype(call->response())>;
     return UnaryResponder<Response>(call, call->response());
   }
 };
+
+// Hands a unary call (a UnaryCallOf, or a DetachedCallOf) off to its executor, to call `handler`
+// there in `kStyle` with what that style takes. Returns whether the executor took it.
+template <HandlerStyle kStyle, class Call, class Handler>
+bool HandOffUnary(Call* call, Handler handler) {
+  if constexpr (kStyle == HandlerStyle::kCallback) {
+    return HandOff<kStyle>(call, [call, handler = std::move(handler)]() mutable {
+      handler(call->context(), *call->request(), ResponderFactory::For(call));
+    });
+  } else {
+    return HandOff<kStyle>(call, [call, handler = std::move(handler)]() mutable {
+      return handler(call->context(), *call->request(), call->response());
+    });
+  }
+}
+
+// A call of a one-way method (ServiceOptions::SetOneWay), parsed: its request moves to a
+// detached call that runs the handler, and the call itself is answered OK (with an empty
+// response) as soon as the executor has taken that one, or RESOURCE_EXHAUSTED if it refused.
+template <HandlerStyle kStyle, class Request, class Response, class Handler>
+void StartOneWay(UnaryCallOf<Request, Response>* call, Handler handler) {
+  MethodBinding& method = call->method();
+  auto* detached = new DetachedCallOf<Request, Response>(
+      method, call->context().Snapshot(), absl::InfiniteFuture(), *method.detached_calls,
+      OneWayCompletion());
+  detached->request()->Swap(call->request());
+  const bool admitted = HandOffUnary<kStyle>(detached, std::move(handler));
+  call->PostFinish(admitted ? grpc::Status::OK : RefusedStatus(method));
+}
 
 template <HandlerStyle kStyle, class Request, class Response, class Handler>
 grpc::ServerUnaryReactor* StartUnary(MethodBinding& method,
@@ -49,14 +83,10 @@ grpc::ServerUnaryReactor* StartUnary(MethodBinding& method,
   } else if (grpc::Status parsed = ParseRequestMessage(method, *request_bytes, call->request());
              !parsed.ok()) {
     call->PostFinish(std::move(parsed));
-  } else if constexpr (kStyle == HandlerStyle::kCallback) {
-    HandOff<kStyle>(call, [call, handler = std::move(handler)]() mutable {
-      handler(call->context(), *call->request(), ResponderFactory::For(call));
-    });
+  } else if (method.one_way) {
+    StartOneWay<kStyle>(call, std::move(handler));
   } else {
-    HandOff<kStyle>(call, [call, handler = std::move(handler)]() mutable {
-      return handler(call->context(), *call->request(), call->response());
-    });
+    HandOffUnary<kStyle>(call, std::move(handler));
   }
   return call;
 }
@@ -113,6 +143,41 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* StartBidiStreaming(
     });
   }
   return call->reactor();
+}
+
+// A unary method of one implementation, run detached (see DetachedUnaryMethod).
+template <HandlerStyle kStyle, class Request, class Response, class Handler>
+class DetachedUnaryMethodOf final : public DetachedUnaryMethod {
+ public:
+  explicit DetachedUnaryMethodOf(Handler handler) : handler_(std::move(handler)) {}
+
+  const google::protobuf::Descriptor* response_type() const override {
+    return Response::descriptor();
+  }
+  google::protobuf::Message* NewResponse() const override { return new Response(); }
+  DetachedCall* NewCall(MethodBinding& binding, std::unique_ptr<const CallSnapshot> snapshot,
+                        absl::Time deadline, DetachedCallRegistry& registry,
+                        DetachedCall::Completion completion) const override {
+    return new DetachedCallOf<Request, Response>(binding, std::move(snapshot), deadline,
+                                                 registry, std::move(completion));
+  }
+  bool Start(DetachedCall* call) const override {
+    return HandOffUnary<kStyle>(static_cast<DetachedCallOf<Request, Response>*>(call), handler_);
+  }
+
+ private:
+  const Handler handler_;  // calls the implementation's method; copied per call
+};
+
+// What generated code lists in ServiceDefinition::detached_methods for a unary method.
+template <HandlerStyle kStyle, class Request, class Response, class Handler>
+std::shared_ptr<const DetachedUnaryMethod> MakeDetachedUnaryMethod(Handler handler) {
+  if constexpr (kStyle == HandlerStyle::kNotImplemented) {
+    return nullptr;
+  } else {
+    return std::make_shared<DetachedUnaryMethodOf<kStyle, Request, Response, Handler>>(
+        std::move(handler));
+  }
 }
 
 // The style of a handler, from which of the three signatures it has (see server/handlers.h) or

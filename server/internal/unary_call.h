@@ -17,6 +17,7 @@
 #include <atomic>
 #include <optional>
 
+#include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
@@ -32,7 +33,8 @@ class UnaryCall : public ServerCall, public grpc::ServerUnaryReactor {
   UnaryCall(MethodBinding& method, grpc::CallbackServerContext* grpc_context)
       : ServerCall(method, grpc_context, "responder") {}
 
-  // Sends `status`, with the response the handler filled (serialized here) if OK.
+  // Sends `status`, with the response the handler filled (serialized here) if OK. For a
+  // shadowed method (shadow.h), then starts the candidate.
   bool PostFinish(grpc::Status status) override;
 
  protected:
@@ -42,6 +44,9 @@ class UnaryCall : public ServerCall, public grpc::ServerUnaryReactor {
   // Serializes the response for gRPC; called once, by the PostFinish that wins, if its status is
   // OK. Returns the status to send: OK, or the serialization failure (see wire_message.h).
   virtual grpc::Status SerializeResponse() = 0;
+  // The typed call's messages, for its shadow.
+  virtual google::protobuf::Message& request_message() = 0;
+  virtual google::protobuf::Message& response_message() = 0;
 
   // gRPC may run these on the thread that completes the call instead of hopping to one of its
   // executor threads (a context switch per call): safe, as they never block. gRPC marks the
@@ -77,6 +82,8 @@ class UnaryCallOf final : public UnaryCall {
   grpc::Status SerializeResponse() override {
     return SerializeResponseMessage(method(), response_, response_bytes_);
   }
+  google::protobuf::Message& request_message() override { return request_; }
+  google::protobuf::Message& response_message() override { return response_; }
 
   Request request_;
   Response response_;

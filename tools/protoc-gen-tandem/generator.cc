@@ -128,12 +128,15 @@ void PrintServiceDeclaration(Printer& p, const ServiceDescriptor& service) {
           "// Server: derive `class My$service$ : public $service$Tandem::Service<My$service$>`\n"
           "// and write each method in the handler style that suits it (server/handlers.h).\n"
           "// Client: `$service$Tandem::Client client(channel);` gives each method as a blocking\n"
-          "// call, an Async call taking an Asio completion token, and a Co call to co_await.\n"
+          "// call, an Async call taking an Asio completion token, and a Co call to co_await;\n"
+          "// each unary method also as a cast (CastFoo, AsyncCastFoo, CoCastFoo: the status\n"
+          "// only). FanOutClient calls a unary method on every server of a list (client/fan_out.h).\n"
           "struct $service$Tandem {\n"
           "  static constexpr char kServiceName[] = \"$service_full$\";\n"
           "  template <class Impl>\n"
           "  class Service;\n"
           "  class Client;\n"
+          "  class FanOutClient;\n"
           "};\n\n");
 }
 
@@ -217,6 +220,24 @@ void PrintServerBase(Printer& p, const ServiceDescriptor& service) {
           "            -> std::unique_ptr<::grpc::Service> {\n"
           "          return std::make_unique<TandemGrpcAdapter>(static_cast<Impl*>(this),\n"
           "                                                     std::move(bindings));\n"
+          "        },\n"
+          "        {\n");
+  // How each unary method runs detached (one-way handlers, shadow candidates); none for
+  // streaming methods.
+  for (int i = 0; i < service.method_count(); ++i) {
+    const MethodDescriptor& method = *service.method(i);
+    if (KindOf(method) != Kind::kUnary) {
+      p.Print("            nullptr,\n");
+      continue;
+    }
+    p.Print(MethodVars(service, method, i),
+            "            ::tandem::server_internal::MakeDetachedUnaryMethod<\n"
+            "                TandemStyleOf$method$(), $request$, $response$>(\n"
+            "                [impl = static_cast<Impl*>(this)](auto&&... args) -> decltype(auto) {\n"
+            "                  return impl->$method$(std::forward<decltype(args)>(args)...);\n"
+            "                }),\n");
+  }
+  p.Print(vars,
           "        }};\n"
           "  }\n"
           "\n"
@@ -372,6 +393,36 @@ void PrintClient(Printer& p, const ServiceDescriptor& service) {
                 "      const $request$& request, const ::tandem::CallOptions& options = {}) {\n"
                 "    return Async$method$(request, options, ::asio::use_awaitable);\n"
                 "  }\n"
+                "\n"
+                "  // Cast$method$: sends the request and returns the call's status, dropping the\n"
+                "  // response unread. It returns once the server has acknowledged the call: for a\n"
+                "  // method the server runs one-way (ServiceOptions::SetOneWay), as soon as the call\n"
+                "  // is admitted, with OK, before the handler runs (its outcome is not sent); for any\n"
+                "  // other method, when its handler has finished, with the handler's status. A call\n"
+                "  // refused at admission (RESOURCE_EXHAUSTED), or to a server that is down\n"
+                "  // (UNAVAILABLE), or past its deadline, gets that error like any call.\n"
+                "  // Blocking: waits as $method$ does. Not for gRPC callback threads or coroutine\n"
+                "  // loops.\n"
+                "  ::absl::Status Cast$method$(\n"
+                "      const $request$& request, const ::tandem::CallOptions& options = {});\n"
+                "\n"
+                "  // Cast$method$, async: returns at once; `token` gets the absl::Status, when\n"
+                "  // Cast$method$ would return. Callbacks as for Async$method$.\n"
+                "  template <class CompletionToken>\n"
+                "  auto AsyncCast$method$(const $request$& request,\n"
+                "                       const ::tandem::CallOptions& options, CompletionToken&& token) "
+                "{\n"
+                "    return ::tandem::client_internal::AsyncUnaryCall<void>(\n"
+                "        kTandemMethod$method$, TandemStart$method${channel_.get(), "
+                "&tandem_method_$method$_},\n"
+                "        request, options, std::forward<CompletionToken>(token));\n"
+                "  }\n"
+                "\n"
+                "  // Cast$method$, coroutine: `co_await client.CoCast$method$(request)`.\n"
+                "  ::tandem::Task<::absl::Status> CoCast$method$(\n"
+                "      const $request$& request, const ::tandem::CallOptions& options = {}) {\n"
+                "    return AsyncCast$method$(request, options, ::asio::use_awaitable);\n"
+                "  }\n"
                 "\n");
         break;
       case Kind::kServerStreaming:
@@ -437,6 +488,67 @@ void PrintClient(Printer& p, const ServiceDescriptor& service) {
   p.Print("};\n\n");
 }
 
+void PrintFanOutClient(Printer& p, const ServiceDescriptor& service) {
+  Vars vars = {{"service", service.name()}, {"service_full", service.full_name()}};
+  p.Print(vars,
+          "// Calls a unary method of $service_full$ on every server of a list at once, with one\n"
+          "// deadline for all, and gathers one result per server, in the order of the targets;\n"
+          "// a target that is down gets its own error (see client/fan_out.h). Thread-safe;\n"
+          "// copies share the channels.\n"
+          "class $service$Tandem::FanOutClient {\n"
+          " public:\n"
+          "  // A channel per target (tandem::CreateChannel with `options`); targets as\n"
+          "  // tandem::ResolveFanOutTargets makes them, or any gRPC target. An empty list or an\n"
+          "  // empty target is INVALID_ARGUMENT.\n"
+          "  static ::absl::StatusOr<FanOutClient> Create(\n"
+          "      std::vector<std::string> targets, const ::tandem::ChannelOptions& options = {}) {\n"
+          "    ::absl::StatusOr<std::shared_ptr<const Clients>> clients =\n"
+          "        Clients::Create(std::move(targets), options);\n"
+          "    if (!clients.ok()) return clients.status();\n"
+          "    return FanOutClient(*std::move(clients));\n"
+          "  }\n"
+          "\n"
+          "  const std::vector<std::string>& targets() const { return clients_->targets(); }\n"
+          "\n");
+  for (int i = 0; i < service.method_count(); ++i) {
+    const MethodDescriptor& method = *service.method(i);
+    if (KindOf(method) != Kind::kUnary) continue;
+    p.Print(
+        MethodVars(service, method, i),
+        "  // $method$ on every target, blocking: waits until every call has ended (by the\n"
+        "  // deadline, if `options` sets one). Not for gRPC callback threads or coroutine loops.\n"
+        "  std::vector<::tandem::FanOutResult<$response$>> $method$(\n"
+        "      const $request$& request, const ::tandem::CallOptions& options = {});\n"
+        "\n"
+        "  // $method$ on every target, async: returns at once; `token` gets\n"
+        "  // std::vector<tandem::FanOutResult<$response$>>.\n"
+        "  template <class CompletionToken>\n"
+        "  auto Async$method$(const $request$& request, const ::tandem::CallOptions& options,\n"
+        "                   CompletionToken&& token) {\n"
+        "    return ::tandem::client_internal::AsyncFanOut<$response$>(\n"
+        "        clients_, request, options, std::forward<CompletionToken>(token),\n"
+        "        [](Client& client, const $request$& request, const ::tandem::CallOptions& options,\n"
+        "           auto on_done) { client.Async$method$(request, options, std::move(on_done)); });\n"
+        "  }\n"
+        "\n"
+        "  // $method$ on every target, coroutine: `co_await fan_out.Co$method$(request)`.\n"
+        "  ::tandem::Task<std::vector<::tandem::FanOutResult<$response$>>> Co$method$(\n"
+        "      const $request$& request, const ::tandem::CallOptions& options = {}) {\n"
+        "    return Async$method$(request, options, ::asio::use_awaitable);\n"
+        "  }\n"
+        "\n");
+  }
+  p.Print(vars,
+          " private:\n"
+          "  using Clients = ::tandem::client_internal::FanOutClients<Client>;\n"
+          "\n"
+          "  explicit FanOutClient(std::shared_ptr<const Clients> clients)\n"
+          "      : clients_(std::move(clients)) {}\n"
+          "\n"
+          "  std::shared_ptr<const Clients> clients_;\n"
+          "};\n\n");
+}
+
 void PrintClientDefinitions(Printer& p, const ServiceDescriptor& service) {
   Vars vars = {{"service", service.name()},
                {"grpc_service",
@@ -463,6 +575,19 @@ void PrintClientDefinitions(Printer& p, const ServiceDescriptor& service) {
                 "      kTandemMethod$method$,\n"
                 "      TandemStart$method${channel_.get(), &tandem_method_$method$_}, request,\n"
                 "      options);\n"
+                "}\n\n"
+                "::absl::Status $service$Tandem::Client::Cast$method$(\n"
+                "    const $request$& request, const ::tandem::CallOptions& options) {\n"
+                "  return ::tandem::client_internal::BlockingUnaryCall<void>(\n"
+                "      kTandemMethod$method$,\n"
+                "      TandemStart$method${channel_.get(), &tandem_method_$method$_}, request,\n"
+                "      options);\n"
+                "}\n\n"
+                "std::vector<::tandem::FanOutResult<$response$>>\n"
+                "$service$Tandem::FanOutClient::$method$(const $request$& request,\n"
+                "    const ::tandem::CallOptions& options) {\n"
+                "  return ::tandem::client_internal::WaitForFanOut<$response$>(\n"
+                "      [&](auto done) { Async$method$(request, options, std::move(done)); });\n"
                 "}\n\n");
         break;
       case Kind::kServerStreaming:
@@ -542,6 +667,7 @@ bool TandemGenerator::Generate(const FileDescriptor* file, const std::string& /*
             "\n"
             "#include <functional>\n"
             "#include <memory>\n"
+            "#include <string>\n"
             "#include <type_traits>\n"
             "#include <utility>\n"
             "#include <vector>\n"
@@ -551,6 +677,7 @@ bool TandemGenerator::Generate(const FileDescriptor* file, const std::string& /*
             "#include \"absl/status/statusor.h\"\n"
             "#include \"asio/use_awaitable.hpp\"\n"
             "#include \"client/call_options.h\"\n"
+            "#include \"client/fan_out.h\"\n"
             "#include \"client/stream.h\"\n"
             "#include \"client/unary_call.h\"\n"
             "#include \"executors/task.h\"\n"
@@ -565,6 +692,7 @@ bool TandemGenerator::Generate(const FileDescriptor* file, const std::string& /*
       PrintServiceDeclaration(p, *file->service(s));
       PrintServerBase(p, *file->service(s));
       PrintClient(p, *file->service(s));
+      PrintFanOutClient(p, *file->service(s));
     }
     CloseNamespace(p, *file);
     p.Print(file_vars, "\n#endif  // $guard$\n");
