@@ -13,6 +13,7 @@
 #include "grpcpp/ext/health_check_service_server_builder_option.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/impl/server_builder_option.h"
+#include "server/admin_service.h"
 #include "server/internal/shadow.h"
 
 namespace tandem {

@@ -36,7 +36,6 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
-#include "server/admin_service.h"
 #include "server/concurrency_limiter.h"
 #include "server/health_service.h"
 #include "server/internal/detached_call.h"
@@ -45,6 +44,8 @@
 #include "server/stats_exporter.h"
 
 namespace tandem {
+
+class AdminService;  // server/admin_service.h, which brings gRPC's generated code along
 
 // One executor a server's methods run on, and its load (Server::executor_stats()).
 struct NamedExecutorStats {

@@ -1,10 +1,12 @@
-// inventory_server: serves Inventory on 127.0.0.1 until SIGINT or SIGTERM.
+// inventory_server: serves Inventory on 127.0.0.1 until SIGINT or SIGTERM, then prints each
+// method's handler style, executor and call counts.
 #include <cstdio>
 #include <memory>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "inventory_service.h"
+#include "server/method_report.h"
 #include "server/server.h"
 #include "server/stop_signal.h"
 #include "tools/parse_flags.h"
@@ -28,5 +30,6 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   tandem::WaitForStopSignal();
   (*server)->Shutdown(absl::Seconds(5));
+  std::printf("%s", tandem::FormatMethodReport((*server)->method_stats()).c_str());
   return 0;
 }

@@ -6,7 +6,8 @@
 //
 // Prints "listening on 127.0.0.1:<port>" once it serves (and, with --metrics_address, "metrics on
 // http://HOST:PORT/metrics" next: where to scrape its Prometheus metrics), then shuts down gracefully on a signal
-// and prints each method's style, executor and call counts. --say_hello picks the step of
+// and prints each method's style, executor and call counts (server/method_report.h; `tandem
+// methods ADDRESS` shows the same table while it runs). --say_hello picks the step of
 // docs/migrating.md that SayHello is at; clients see no difference.
 #include <cstdio>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "examples/greeter/greeter_service.h"
 #include "executors/fiber_pool.h"
 #include "security/server_tls_flags.h"
+#include "server/method_report.h"
 #include "server/server.h"
 #include "server/stop_signal.h"
 #include "tools/parse_flags.h"
@@ -65,12 +67,7 @@ int Serve(Greeter& greeter, tandem::ServiceOptions options) {
   const int signal = tandem::WaitForStopSignal();
   std::printf("signal %d: shutting down\n", signal);
   (*server)->Shutdown(absl::Seconds(5));
-  for (const tandem::MethodStats& stats : (*server)->method_stats()) {
-    std::printf("  %-36s %-9s on %-14s ok=%llu errors=%llu\n", stats.method.c_str(),
-                std::string(tandem::HandlerStyleName(stats.style)).c_str(),
-                stats.executor.c_str(), static_cast<unsigned long long>(stats.finished_ok),
-                static_cast<unsigned long long>(stats.finished_error));
-  }
+  std::printf("%s", tandem::FormatMethodReport((*server)->method_stats()).c_str());
   return 0;
 }
 

@@ -64,6 +64,7 @@ TEST(Tandem, HelpListsCommandsFlagsAndExitCodes) {
   EXPECT_THAT(result.out, HasSubstr("tandem [flags] list HOST:PORT"));
   EXPECT_THAT(result.out, HasSubstr("tandem [flags] describe HOST:PORT SYMBOL"));
   EXPECT_THAT(result.out, HasSubstr("tandem [flags] call HOST:PORT package.Service/Method"));
+  EXPECT_THAT(result.out, HasSubstr("tandem [flags] methods HOST:PORT"));
   EXPECT_THAT(result.out, HasSubstr("5  the server has no reflection service"));
   EXPECT_THAT(result.out, HasSubstr("7  deadline exceeded"));
   for (const char* flag : {"--header", "--deadline", "--json", "--tls", "--ca_file", "--cert_file",

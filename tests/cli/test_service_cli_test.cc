@@ -60,6 +60,19 @@ TEST_F(TestServiceCli, ListShowsTheServiceAndEveryKindOfMethod) {
   EXPECT_THAT(result.out, HasSubstr("grpc.reflection.v1alpha.ServerReflection\n"));
 }
 
+// gRPC 1.51's reflection service starts each answer with the files of the one before (it reuses
+// one response message per stream): after the admin service's file, the reflection service's
+// lookup gets the admin file first. Every service is still shown with its definition.
+TEST_F(TestServiceCli, ListDefinesEveryServiceThoughGrpcReflectionRepeatsEarlierFiles) {
+  const Result result = RunTandem({"list", address_});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("tandem.admin.v1.ServerAdmin\n"
+                                    "  ListMethods(tandem.admin.v1.ListMethodsRequest) returns "
+                                    "(tandem.admin.v1.ListMethodsResponse)\n"));
+  EXPECT_THAT(result.out, HasSubstr("grpc.reflection.v1alpha.ServerReflection\n"
+                                    "  ServerReflectionInfo(stream "));
+}
+
 TEST_F(TestServiceCli, DescribeShowsAMethod) {
   const Result result =
       RunTandem({"describe", address_, "tandem.testing.TestService/BidiBlocking"});

@@ -232,7 +232,7 @@ class ReflectionClient {
   google::protobuf::DynamicMessageFactory factory_;
 };
 
-TEST(Reflection, ListsEveryRegisteredServiceWithHealthAndReflection) {
+TEST(Reflection, ListsEveryRegisteredServiceWithHealthReflectionAndAdmin) {
   auto server = TestServer::Start();
   ASSERT_NE(server, nullptr);
   absl::StatusOr<std::vector<std::string>> services =
@@ -240,7 +240,8 @@ TEST(Reflection, ListsEveryRegisteredServiceWithHealthAndReflection) {
   ASSERT_TRUE(services.ok()) << services.status();
   EXPECT_THAT(*services, ::testing::UnorderedElementsAre(
                              kTestService, "grpc.health.v1.Health",
-                             "grpc.reflection.v1alpha.ServerReflection"));
+                             "grpc.reflection.v1alpha.ServerReflection",
+                             "tandem.admin.v1.ServerAdmin"));
 }
 
 TEST(Reflection, CanBeTurnedOff) {

@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # Runs the greeter example as a user would: the server on a free port, then the client against it.
-# Both must exit 0, the server after SIGTERM. Then once more at each step of docs/migrating.md
-# (SayHello on threads, on fibers, as a coroutine), and once over TLS: the client's output must
-# not change, and the server must report SayHello where the step put it.
+# Both must exit 0, the server after SIGTERM, and then print its method report
+# (server/method_report.h): every method's style, executor and counts. Then once more at each step
+# of docs/migrating.md (SayHello on threads, on fibers, as a coroutine), and once over TLS: the
+# client's output must not change, and the report must show SayHello where the step put it.
 set -euo pipefail
 
 # shellcheck source=tests/examples/greeter_server_lib.sh
 source "${TEST_SRCDIR}/tandem/tests/examples/greeter_server_lib.sh"
 
+# The method report the server printed after "shutting down", or nothing.
+method_report() {
+  sed -n '/^signal [0-9]*: shutting down$/,$p' "${GREETER_SERVER_OUT}" | tail -n +2
+}
+
 # The client's output against a server started with FLAGS; the server's report must match the
-# extended regular expression SAY_HELLO_LINE.
+# extended regular expression SAY_HELLO_LINE. The client calls SayHello twice (once with no name,
+# an error), Shout once and Greet once, and Greet calls SayHello and Shout.
 run_step() {
   local say_hello_line="$1"
   shift
@@ -20,18 +27,25 @@ run_step() {
   cat "${TEST_TMPDIR}/client.out"
   [[ "${status}" -eq 0 ]] || fail "greeter_client exited with ${status} (server flags: $*)"
   stop_greeter_server
-  grep -qE "${say_hello_line}" "${GREETER_SERVER_OUT}" ||
-    fail "the server did not report SayHello as /${say_hello_line}/ (flags: $*)"
+  method_report >"${TEST_TMPDIR}/report.out"
+  grep -qE '^method +style +executor +started +ok +errors$' "${TEST_TMPDIR}/report.out" ||
+    fail "no method report header after shutting down (flags: $*)"
+  grep -qE "^${say_hello_line}$" "${TEST_TMPDIR}/report.out" ||
+    fail "the report did not show SayHello as /${say_hello_line}/ (flags: $*)"
+  grep -qE '^/tandem\.examples\.Greeter/Shout +callback +inline +2 +2 +0$' \
+    "${TEST_TMPDIR}/report.out" || fail "the report did not show Shout's calls (flags: $*)"
+  grep -qE '^/tandem\.examples\.Greeter/Greet +coroutine +tandem-loop +1 +1 +0$' \
+    "${TEST_TMPDIR}/report.out" || fail "the report did not show Greet's call (flags: $*)"
 }
 
-run_step 'SayHello +blocking +on tandem-pool'
+run_step '/tandem\.examples\.Greeter/SayHello +blocking +tandem-pool +3 +2 +1'
 cp "${TEST_TMPDIR}/client.out" "${TEST_TMPDIR}/expected.out"
 
-run_step 'SayHello +blocking +on greeter-fibers' --say_hello=fibers
+run_step '/tandem\.examples\.Greeter/SayHello +blocking +greeter-fibers +3 +2 +1' --say_hello=fibers
 diff -u "${TEST_TMPDIR}/expected.out" "${TEST_TMPDIR}/client.out" ||
   fail "the client saw a difference with SayHello on fibers"
 
-run_step 'SayHello +coroutine +on ' --say_hello=coroutine
+run_step '/tandem\.examples\.Greeter/SayHello +coroutine +tandem-loop +3 +2 +1' --say_hello=coroutine
 diff -u "${TEST_TMPDIR}/expected.out" "${TEST_TMPDIR}/client.out" ||
   fail "the client saw a difference with SayHello as a coroutine"
 

@@ -1,12 +1,12 @@
 // ExitCode: what `tandem` exits with, one code per kind of failure, so scripts can tell a typo
 // in a request from a server that is down.
 //
-//   0  ok: the call ended with status OK (list and describe: the answer was printed)
+//   0  ok: the call ended with status OK (list, describe and methods: the answer was printed)
 //   1  the call ended with another non-OK status (printed as `CODE: message`)
 //   2  usage error: bad flags or arguments, unreadable --proto/TLS files
 //   3  bad request: malformed JSON, unknown field, wrong value type
 //   4  unknown service, method or symbol
-//   5  the server has no reflection service (pass --proto)
+//   5  the server has no reflection service (pass --proto); `methods`: no admin service
 //   6  unreachable: cannot connect, or UNAVAILABLE before any response
 //   7  deadline exceeded
 //
@@ -36,7 +36,8 @@ enum ExitCode : int {
 
 // The tool's own failures, by status code:
 //   FAILED_PRECONDITION -> 2, INVALID_ARGUMENT -> 3, NOT_FOUND -> 4, UNIMPLEMENTED -> 5
-//   (only ever "no reflection service"), UNAVAILABLE -> 6, DEADLINE_EXCEEDED -> 7, others -> 1.
+//   (only ever "no reflection service", or for `methods` "no admin service"), UNAVAILABLE -> 6,
+//   DEADLINE_EXCEEDED -> 7, others -> 1.
 ExitCode ToolExitCode(const absl::Status& status);
 
 // A call's final status: OK -> 0, DEADLINE_EXCEEDED -> 7, UNAVAILABLE before any response

@@ -3,9 +3,11 @@
 //   tandem list HOST:PORT
 //   tandem describe HOST:PORT SYMBOL
 //   tandem call HOST:PORT package.Service/Method [REQUEST]
+//   tandem methods HOST:PORT
 //
 // The schema comes from the server's reflection service, or from --proto files (with -I
-// import paths) for servers without one. Calls go through gRPC's generic stub with
+// import paths) for servers without one. `methods` asks a Tandem server's admin service
+// instead (methods.h). Calls go through gRPC's generic stub with
 // DynamicMessages (json_call.h). Every failure is one line on stderr and an exit code by kind
 // (exit_code.h; the table is also in kUsage below, which --help prints).
 #include <cstdio>
@@ -31,6 +33,7 @@
 #include "tools/cli/descriptor_source.h"
 #include "tools/cli/exit_code.h"
 #include "tools/cli/json_call.h"
+#include "tools/cli/methods.h"
 #include "tools/cli/status_report.h"
 #include "tools/parse_flags.h"
 
@@ -49,7 +52,8 @@ ABSL_FLAG(absl::Duration, deadline, absl::InfiniteDuration(),
           "deadline for the whole command, reflection included, e.g. 5s, 250ms, 1m");
 ABSL_FLAG(bool, json, false,
           "call: after the responses, print the final status and the response metadata as "
-          "one JSON object on stdout (instead of a `CODE: message` line on stderr)");
+          "one JSON object on stdout (instead of a `CODE: message` line on stderr); methods: "
+          "print the server's answer as one JSON object instead of the table");
 ABSL_FLAG(bool, tls, false, "connect with TLS (grpc::SslCredentials)");
 ABSL_FLAG(std::string, ca_file, "", "TLS: PEM root certificates (default: gRPC's roots)");
 ABSL_FLAG(std::string, cert_file, "", "TLS: PEM client certificate chain (with --key_file)");
@@ -72,6 +76,10 @@ constexpr char kUsage[] = R"(a command-line client for gRPC servers, JSON in and
       read as one (empty stdin: {}).
       Client-streaming and bidi: one JSON request per line, from REQUEST or else from stdin,
       sent as they are read; responses print as they arrive.
+  tandem [flags] methods HOST:PORT
+      A Tandem server's methods: each one's handler style, executor and call counts, and its
+      one-way and shadow results (from its tandem.admin.v1.ServerAdmin service; --json: as
+      JSON).
 
 The schema comes from the server's reflection service, or with --proto FILE (-I DIR) from
 .proto files. Metadata: -H key:value. Flags may come anywhere on the line.
@@ -82,7 +90,7 @@ Exit codes (each failure is one line on stderr):
   2  usage error: bad flags or arguments, unreadable or invalid --proto/TLS files
   3  bad request: malformed JSON, unknown field, wrong value type
   4  unknown service, method or symbol
-  5  the server has no reflection service (pass --proto)
+  5  the server has no reflection service (pass --proto); methods: no admin service
   6  unreachable: cannot connect, or UNAVAILABLE before any response
   7  deadline exceeded)";
 
@@ -174,6 +182,14 @@ int Call(DescriptorSource& source, const std::shared_ptr<grpc::Channel>& channel
   return CallExitCode(outcome->status, outcome->responses);
 }
 
+int Methods(const std::shared_ptr<grpc::Channel>& channel, const CallSettings& settings) {
+  absl::StatusOr<std::string> report = DescribeMethods(
+      channel, settings, absl::GetFlag(FLAGS_json) ? MethodsFormat::kJson : MethodsFormat::kTable);
+  if (!report.ok()) return Fail(report.status());
+  std::printf("%s", report->c_str());
+  return kExitOk;
+}
+
 int Main(int argc, char** argv) {
   absl::StatusOr<PreParsedCommandLine> command_line = PreParseCommandLine(argc, argv);
   if (!command_line.ok()) return UsageError(command_line.status().message());
@@ -184,12 +200,15 @@ int Main(int argc, char** argv) {
   absl::SetFlag(&FLAGS_import_path, command_line->import_paths);
 
   // positional: the program, the command, HOST:PORT, then the command's own arguments.
-  if (positional.size() < 2) return UsageError("missing command: list, describe or call");
+  if (positional.size() < 2) {
+    return UsageError("missing command: list, describe, call or methods");
+  }
   const std::string command = positional[1];
   const std::vector<std::string> args(positional.begin() + 2, positional.end());
-  const size_t min_args = command == "list" ? 1 : 2;
-  const size_t max_args = command == "list" ? 1 : command == "describe" ? 2 : 3;
-  if (command != "list" && command != "describe" && command != "call") {
+  const bool one_arg = command == "list" || command == "methods";
+  const size_t min_args = one_arg ? 1 : 2;
+  const size_t max_args = one_arg ? 1 : command == "describe" ? 2 : 3;
+  if (command != "list" && command != "describe" && command != "call" && command != "methods") {
     return UsageError(absl::StrCat("unknown command \"", command, "\""));
   }
   if (args.size() < min_args || args.size() > max_args) {
@@ -213,6 +232,7 @@ int Main(int argc, char** argv) {
                                .server_name_override = absl::GetFlag(FLAGS_server_name_override),
                            });
   if (!channel.ok()) return UsageError(channel.status().message());
+  if (command == "methods") return Methods(*channel, *settings);
 
   std::unique_ptr<DescriptorSource> source;
   if (absl::GetFlag(FLAGS_proto).empty()) {

@@ -3,11 +3,43 @@
 #include <set>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace tandem::cli {
 
 using google::protobuf::FileDescriptorProto;
+
+namespace {
+
+// Whether `file` defines `symbol` ("pkg.Message", "pkg.Service.Method", "pkg.ENUM_VALUE", ...):
+// whether the symbol is one of the file's top-level definitions or inside one.
+bool DefinesSymbol(const FileDescriptorProto& file, const std::string& symbol) {
+  const std::string prefix = file.package().empty() ? "" : absl::StrCat(file.package(), ".");
+  auto is_or_inside = [&](const std::string& name) {
+    const std::string full = absl::StrCat(prefix, name);
+    return symbol == full || absl::StartsWith(symbol, absl::StrCat(full, "."));
+  };
+  for (const auto& message : file.message_type()) {
+    if (is_or_inside(message.name())) return true;
+  }
+  for (const auto& enum_type : file.enum_type()) {
+    if (is_or_inside(enum_type.name())) return true;
+    for (const auto& value : enum_type.value()) {  // scoped like their enum's siblings
+      if (is_or_inside(value.name())) return true;
+    }
+  }
+  for (const auto& service : file.service()) {
+    if (is_or_inside(service.name())) return true;
+  }
+  for (const auto& extension : file.extension()) {
+    if (is_or_inside(extension.name())) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 ReflectionDatabase::ReflectionDatabase(std::shared_ptr<grpc::Channel> channel,
                                        CallSettings settings)
@@ -36,18 +68,23 @@ std::optional<ReflectionDatabase::Response> ReflectionDatabase::Ask(const Reques
   return std::nullopt;
 }
 
-bool ReflectionDatabase::TakeFiles(const std::optional<Response>& response,
-                                   FileDescriptorProto* output) {
+bool ReflectionDatabase::TakeFiles(
+    const std::optional<Response>& response,
+    const std::function<bool(const FileDescriptorProto&)>& asked_for,
+    FileDescriptorProto* output) {
   if (!response.has_value() || !response->has_file_descriptor_response()) return false;
-  bool first = true;
+  bool any = false;
+  bool found = false;
   for (const std::string& bytes : response->file_descriptor_response().file_descriptor_proto()) {
     FileDescriptorProto file;
     if (!file.ParseFromString(bytes)) continue;
-    if (first) *output = file;
-    first = false;
+    const bool wanted = !found && asked_for && asked_for(file);
+    if (wanted || !any) *output = file;
+    found = found || wanted;
+    any = true;
     files_.try_emplace(file.name(), std::move(file));
   }
-  return !first;
+  return any;
 }
 
 bool ReflectionDatabase::FindFileByName(const std::string& filename, FileDescriptorProto* output) {
@@ -57,14 +94,18 @@ bool ReflectionDatabase::FindFileByName(const std::string& filename, FileDescrip
   }
   Request request;
   request.set_file_by_filename(filename);
-  return TakeFiles(Ask(request), output);
+  return TakeFiles(
+      Ask(request), [&](const FileDescriptorProto& file) { return file.name() == filename; },
+      output);
 }
 
 bool ReflectionDatabase::FindFileContainingSymbol(const std::string& symbol_name,
                                                   FileDescriptorProto* output) {
   Request request;
   request.set_file_containing_symbol(symbol_name);
-  return TakeFiles(Ask(request), output);
+  return TakeFiles(
+      Ask(request),
+      [&](const FileDescriptorProto& file) { return DefinesSymbol(file, symbol_name); }, output);
 }
 
 bool ReflectionDatabase::FindFileContainingExtension(const std::string& containing_type,
@@ -73,7 +114,27 @@ bool ReflectionDatabase::FindFileContainingExtension(const std::string& containi
   Request request;
   request.mutable_file_containing_extension()->set_containing_type(containing_type);
   request.mutable_file_containing_extension()->set_extension_number(field_number);
-  return TakeFiles(Ask(request), output);
+  return TakeFiles(
+      Ask(request),
+      [&](const FileDescriptorProto& file) {
+        auto defines = [&](const auto& extensions) {
+          for (const auto& extension : extensions) {
+            // The extendee as protoc writes it: fully qualified, with a leading dot.
+            if (extension.number() == field_number &&
+                absl::StripPrefix(extension.extendee(), ".") ==
+                    absl::StripPrefix(containing_type, ".")) {
+              return true;
+            }
+          }
+          return false;
+        };
+        if (defines(file.extension())) return true;
+        for (const auto& message : file.message_type()) {
+          if (defines(message.extension())) return true;
+        }
+        return false;
+      },
+      output);
 }
 
 bool ReflectionDatabase::FindAllExtensionNumbers(const std::string& extendee_type,

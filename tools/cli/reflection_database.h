@@ -6,6 +6,10 @@
 // CallSettings (metadata, the command's deadline). Each file the server sends is kept, so an
 // import that came along with a symbol's file costs no second round trip.
 //
+// gRPC's own reflection service (1.51 at least) reuses one response message for the whole stream:
+// after an answer with files, the next answer with files starts with the previous one's. So the
+// file asked for is picked out by what it defines (its name, or the symbol), not by its place.
+//
 // Failure: a Find* returns false both when the server does not know the name and when the
 // stream broke; stream_status() tells them apart. Once broken, the stream stays broken and every
 // lookup returns false at once: UNIMPLEMENTED means the server has no reflection service,
@@ -16,6 +20,7 @@
 #ifndef TANDEM_TOOLS_CLI_REFLECTION_DATABASE_H_
 #define TANDEM_TOOLS_CLI_REFLECTION_DATABASE_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -61,9 +66,12 @@ class ReflectionDatabase final : public google::protobuf::DescriptorDatabase {
 
   // Sends one request and waits for its answer; nullopt once the stream is broken.
   std::optional<Response> Ask(const Request& request);
-  // Keeps every file in a file_descriptor_response and copies the first, the one asked for.
-  bool TakeFiles(const std::optional<Response>& response,
-                 google::protobuf::FileDescriptorProto* output);
+  // Keeps every file in a file_descriptor_response and copies the one asked for: the first that
+  // `asked_for` accepts, or the first if it accepts none.
+  bool TakeFiles(
+      const std::optional<Response>& response,
+      const std::function<bool(const google::protobuf::FileDescriptorProto&)>& asked_for,
+      google::protobuf::FileDescriptorProto* output);
 
   const std::shared_ptr<grpc::Channel> channel_;
   const CallSettings settings_;
