@@ -64,6 +64,7 @@ class CallOptions {
   }
 
   absl::Time deadline() const { return deadline_; }
+  absl::Duration timeout() const { return timeout_; }
   const std::shared_ptr<ClientCancellation>& cancellation() const { return cancellation_; }
 
   // Applies the options to a fresh context, before the call starts: deadline (the inherited one

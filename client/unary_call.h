@@ -9,6 +9,8 @@
 //                  coroutine on its own executor; asio::use_future gives a std::future;
 //                  tandem::use_future gives a tandem::Future, whose get() suspends only a fiber.
 //   - Coroutine:   the async form with asio::use_awaitable.
+// A cast (Response = void) takes the same path and delivers absl::Status alone: the call's
+// status, its response bytes dropped unparsed.
 // Generated clients call these with the method's name and a `start` function that begins the call
 // on gRPC's callback API as a raw method: start(context, request_bytes, response_bytes, on_done)
 // with on_done(grpc::Status). The request is serialized on the calling thread, and the response
@@ -19,6 +21,7 @@
 
 #include <functional>
 #include <memory>
+#include <type_traits>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -40,12 +43,40 @@ namespace tandem {
 
 namespace client_internal {
 
+// What a unary call delivers: absl::StatusOr<Response>, or for a cast (Response = void) the
+// status alone.
+template <class Response>
+struct UnaryResultOf {
+  using type = absl::StatusOr<Response>;
+};
+template <>
+struct UnaryResultOf<void> {
+  using type = absl::Status;
+};
+template <class Response>
+using UnaryResult = typename UnaryResultOf<Response>::type;
+
+// The result of a finished call: its status, and (unless a cast) the response parsed from
+// `response_bytes` (consumed). A response that does not parse ends the call with INTERNAL.
+template <class Response>
+UnaryResult<Response> MakeUnaryResult(absl::string_view method, grpc::Status status,
+                                      grpc::ByteBuffer* response_bytes) {
+  if constexpr (std::is_void_v<Response>) {
+    return ToAbslStatus(status);
+  } else {
+    Response response;
+    if (status.ok()) status = ParseResponseMessage(method, response_bytes, &response);
+    if (!status.ok()) return ToAbslStatus(status);
+    return response;
+  }
+}
+
 // Waits for the call: on a fiber, suspends the fiber; elsewhere, blocks the calling thread. Never
 // call it on a gRPC callback thread or a coroutine loop: it would hold that thread for the whole
 // call.
 template <class Response, class Request, class Start>
-absl::StatusOr<Response> BlockingUnaryCall(absl::string_view method, Start start,
-                                           const Request& request, const CallOptions& options) {
+UnaryResult<Response> BlockingUnaryCall(absl::string_view method, Start start,
+                                        const Request& request, const CallOptions& options) {
   grpc::ByteBuffer request_bytes;
   if (grpc::Status serialized = SerializeRequestMessage(method, request, &request_bytes);
       !serialized.ok()) {
@@ -63,10 +94,7 @@ absl::StatusOr<Response> BlockingUnaryCall(absl::string_view method, Start start
     done.Notify();
   });
   done.Wait();
-  Response response;
-  if (status.ok()) status = ParseResponseMessage(method, &response_bytes, &response);
-  if (!status.ok()) return ToAbslStatus(status);
-  return response;
+  return MakeUnaryResult<Response>(method, std::move(status), &response_bytes);
 }
 
 // One asynchronous unary call: owns what gRPC needs until the call completes, then hands the
@@ -100,11 +128,8 @@ class AsyncUnaryOp {
   // response, and never blocks (see CompleteOnItsExecutor).
   void Complete(grpc::Status status) {
     std::unique_ptr<AsyncUnaryOp> self(this);
-    Response response;
-    if (status.ok()) status = ParseResponseMessage(method_, &response_, &response);
-    absl::StatusOr<Response> result =
-        status.ok() ? absl::StatusOr<Response>(std::move(response)) : ToAbslStatus(status);
-    CompleteOnItsExecutor(std::move(handler_), std::move(result));
+    CompleteOnItsExecutor(std::move(handler_),
+                          MakeUnaryResult<Response>(method_, std::move(status), &response_));
   }
 
   const absl::string_view method_;  // the generated client's constant
@@ -120,7 +145,7 @@ class AsyncUnaryOp {
 template <class Response, class Request, class Start, class CompletionToken>
 auto AsyncUnaryCall(absl::string_view method, Start start, const Request& request,
                     const CallOptions& options, CompletionToken&& token) {
-  return asio::async_initiate<CompletionToken, void(absl::StatusOr<Response>)>(
+  return asio::async_initiate<CompletionToken, void(UnaryResult<Response>)>(
       [method, start](auto handler, Request request, CallOptions options) mutable {
         AsyncUnaryOp<Request, Response, decltype(handler)>::Begin(method, start, request,
                                                                    options, std::move(handler));
