@@ -1,6 +1,6 @@
 // The greeter example server: serves the Greeter service until SIGINT or SIGTERM.
 //
-//   greeter_server [--port=N] [--say_hello=threads|fibers|coroutine]
+//   greeter_server [--port=N] [--say_hello=threads|fibers|coroutine] [--shadow_say_hello]
 //                  [--use_tls --tls_cert_file=F --tls_key_file=F [--tls_client_ca_file=F]]
 //                  [--metrics_address=HOST:PORT]
 //
@@ -8,7 +8,9 @@
 // http://HOST:PORT/metrics" next: where to scrape its Prometheus metrics), then shuts down gracefully on a signal
 // and prints each method's style, executor and call counts (server/method_report.h; `tandem
 // methods ADDRESS` shows the same table while it runs). --say_hello picks the step of
-// docs/migrating.md that SayHello is at; clients see no difference.
+// docs/migrating.md that SayHello is at; clients see no difference. --shadow_say_hello tries the
+// coroutine rewrite of SayHello on every call, beside the threads or fibers handler that answers
+// it, and counts how their answers compare (docs/migrating.md, "Shadow the rewrite").
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -18,6 +20,7 @@
 #include "metrics/metrics_flags.h"
 #include "examples/greeter/coroutine_greeter_service.h"
 #include "examples/greeter/greeter_service.h"
+#include "executors/coroutine_loop.h"
 #include "executors/fiber_pool.h"
 #include "security/server_tls_flags.h"
 #include "server/method_report.h"
@@ -31,6 +34,10 @@ ABSL_FLAG(std::string, say_hello, "threads",
           "how SayHello runs, a step of docs/migrating.md: threads (a blocking handler on the "
           "server's thread pool), fibers (the same handler on a FiberPool), coroutine (rewritten "
           "as a coroutine)");
+
+ABSL_FLAG(bool, shadow_say_hello, false,
+          "with --say_hello=threads or fibers: run the coroutine rewrite of SayHello as a shadow "
+          "of every call, on a loop of its own, and count matches and mismatches");
 
 namespace {
 
@@ -85,15 +92,29 @@ int main(int argc, char** argv) {
   }
   tandem::BlockStopSignals();  // Before any thread starts, so the signal waits for main.
 
+  const bool shadow = absl::GetFlag(FLAGS_shadow_say_hello);
   if (step == "coroutine") {
+    if (shadow) {
+      std::fprintf(stderr, "greeter_server: --shadow_say_hello shadows the threads or fibers "
+                           "step with the coroutine; at --say_hello=coroutine it has switched\n");
+      return 2;
+    }
     CoroutineGreeterService greeter;
     return Serve(greeter, tandem::ServiceOptions());
   }
   GreeterService greeter;
+  // The rewrite, tried on live calls before the switch. Declared before the server: a shadow
+  // candidate must outlive it.
+  CoroutineGreeterService rewritten;
   tandem::ServiceOptions options;
   if (step == "fibers") {
     options.Bind("SayHello", std::make_shared<tandem::FiberPool>(
                                  tandem::FiberPool::Options{.name = "greeter-fibers"}));
+  }
+  if (shadow) {
+    options.Shadow("SayHello", rewritten,
+                   {.executor = std::make_shared<tandem::CoroutineLoop>(
+                        tandem::CoroutineLoop::Options{.name = "greeter-shadow"})});
   }
   return Serve(greeter, std::move(options));
 }

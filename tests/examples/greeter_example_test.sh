@@ -49,6 +49,26 @@ run_step '/tandem\.examples\.Greeter/SayHello +coroutine +tandem-loop +3 +2 +1' 
 diff -u "${TEST_TMPDIR}/expected.out" "${TEST_TMPDIR}/client.out" ||
   fail "the client saw a difference with SayHello as a coroutine"
 
+# Before the switch to step 3 (docs/migrating.md, "Shadow the rewrite"): fibers answer, and the
+# coroutine rewrite runs as SayHello's shadow on every call. Every answer matches, including the
+# error for an empty name, and the client sees nothing of it.
+start_greeter_server --say_hello=fibers --shadow_say_hello
+status=0
+timeout 60 "${GREETER_BIN_DIR}/greeter_client" --target="${GREETER_ADDRESS}" \
+  >"${TEST_TMPDIR}/client.out" || status=$?
+[[ "${status}" -eq 0 ]] || fail "greeter_client exited with ${status} against the shadowed server"
+diff -u "${TEST_TMPDIR}/expected.out" "${TEST_TMPDIR}/client.out" ||
+  fail "the client saw a difference with SayHello shadowed"
+stop_greeter_server
+method_report >"${TEST_TMPDIR}/report.out"
+cat "${TEST_TMPDIR}/report.out"
+grep -qE '^/tandem\.examples\.Greeter/SayHello +blocking +greeter-fibers +3 +2 +1 +coroutine +greeter-shadow +3 +0 +0 +0$' \
+  "${TEST_TMPDIR}/report.out" || fail "the report did not show SayHello's 3 shadow matches"
+status=0
+"${GREETER_BIN_DIR}/greeter_server" --port=0 --say_hello=coroutine --shadow_say_hello \
+  >"${TEST_TMPDIR}/shadow_after_switch.out" 2>&1 || status=$?
+[[ "${status}" -eq 2 ]] || fail "--shadow_say_hello with --say_hello=coroutine exited ${status}, not 2"
+
 # Over TLS: a self-signed certificate for 127.0.0.1, which the client trusts as its CA.
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=greeter" \
   -addext "subjectAltName=IP:127.0.0.1" -keyout "${TEST_TMPDIR}/greeter.key" \
