@@ -165,6 +165,29 @@ void AddMethod(const MethodStats& stats, Families& out) {
   out.Gauge("tandem_server_stream_max_queued_bytes",
             "The most bytes any one call of the method has had in its write queue.", labels,
             static_cast<double>(stats.max_queued_bytes));
+  if (stats.one_way) {
+    for (const auto& [outcome, count] :
+         {std::pair{"ok", stats.one_way_ok}, std::pair{"failed", stats.one_way_failed}}) {
+      out.Counter("tandem_server_one_way_handlers_total",
+                  "One-way calls' handlers, which ran after the call was acknowledged, by how "
+                  "they ended.",
+                  With(labels, "outcome", outcome), static_cast<double>(count));
+    }
+  }
+  if (stats.shadowed) {
+    for (const auto& [result, count] :
+         {std::pair{"match", stats.shadow_matches}, std::pair{"mismatch", stats.shadow_mismatches},
+          std::pair{"candidate_error", stats.shadow_candidate_errors},
+          std::pair{"skipped", stats.shadow_skipped}}) {
+      out.Counter("tandem_server_shadow_calls_total",
+                  "Shadow calls of the method's candidate implementation, by how its answer "
+                  "compared with the primary's (skipped: over max_in_flight, not run).",
+                  With(With(labels, "candidate_style",
+                            LabelValue(HandlerStyleName(stats.shadow_style))),
+                       "result", result),
+                  static_cast<double>(count));
+    }
+  }
 }
 
 void AddExecutor(const NamedExecutorStats& executor, Families& out) {

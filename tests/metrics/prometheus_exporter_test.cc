@@ -229,6 +229,55 @@ TEST(PrometheusExporter, HandlerThatThrowsCountsAsInternal) {
   EXPECT_EQ(Sample(*text, "tandem_server_call_duration_seconds_count", ForMethod("Callback")), 1);
 }
 
+TEST(PrometheusExporter, ScrapeShowsShadowResultsAndOneWayOutcomes) {
+  TestServiceImpl candidate;  // another instance: it answers as the primary does
+  PrometheusExporter* exporter = nullptr;
+  auto server = TestServer::Start([&](ServerBuilder& builder, ServiceOptions& service) {
+    auto owned = std::make_unique<PrometheusExporter>("127.0.0.1:0");
+    exporter = owned.get();
+    builder.AddStatsExporter(std::move(owned));
+    service.Shadow("Blocking", candidate,
+                   {.ignored_fields = {"received_unix_ns", "started_unix_ns"}})
+        .SetOneWay("Coroutine");
+  });
+  ASSERT_NE(server, nullptr);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(server->Call(Method::kBlocking, ClientForm::kBlocking,
+                             MakeRequest(TestRequest::ECHO, "x"), kOptions)
+                    .ok());
+    ASSERT_TRUE(server->Call(Method::kCoroutine, ClientForm::kBlocking,
+                             MakeRequest(TestRequest::ECHO, "x"), kOptions)
+                    .ok());
+  }
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  while (absl::Now() < give_up && (server->StatsOf("Blocking").shadow_matches < 2 ||
+                                   server->StatsOf("Coroutine").one_way_ok < 2)) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  absl::StatusOr<std::string> text = Scrape(exporter->url());
+  ASSERT_TRUE(text.ok()) << text.status();
+  auto shadow = [](absl::string_view result) {
+    return std::map<std::string, std::string>{{"method", absl::StrCat(kService, "Blocking")},
+                                              {"candidate_style", "blocking"},
+                                              {"result", std::string(result)}};
+  };
+  EXPECT_EQ(Sample(*text, "tandem_server_shadow_calls_total", shadow("match")), 2);
+  EXPECT_EQ(Sample(*text, "tandem_server_shadow_calls_total", shadow("mismatch")), 0);
+  EXPECT_EQ(Sample(*text, "tandem_server_shadow_calls_total", shadow("candidate_error")), 0);
+  EXPECT_EQ(Sample(*text, "tandem_server_shadow_calls_total", shadow("skipped")), 0);
+  auto one_way = [](absl::string_view outcome) {
+    return std::map<std::string, std::string>{{"method", absl::StrCat(kService, "Coroutine")},
+                                              {"outcome", std::string(outcome)}};
+  };
+  EXPECT_EQ(Sample(*text, "tandem_server_one_way_handlers_total", one_way("ok")), 2);
+  EXPECT_EQ(Sample(*text, "tandem_server_one_way_handlers_total", one_way("failed")), 0);
+  // Methods neither shadowed nor one-way have neither series.
+  EXPECT_EQ(Sample(*text, "tandem_server_shadow_calls_total", ForMethod("Coroutine")),
+            std::nullopt);
+  EXPECT_EQ(Sample(*text, "tandem_server_one_way_handlers_total", ForMethod("Blocking")),
+            std::nullopt);
+}
+
 // A server on its own, for the failures TestServer would report as test failures.
 absl::StatusOr<std::unique_ptr<Server>> StartWithExporter(TestServiceImpl& service,
                                                           const std::string& address) {
