@@ -42,6 +42,9 @@ expect_ok one_handler.cc
 expect_error no_handler.cc "tandem.compile_errors.Pinger/Ping has no handler"
 expect_error two_handlers.cc "tandem.compile_errors.Pinger/Ping has handlers in more than one style"
 expect_error wrong_signature.cc "tandem.compile_errors.Pinger/Ping has no handler"
+expect_error shadow_wrong_type.cc "tandem.compile_errors.Pinger/Ping has no handler"
+expect_error shadow_not_a_service.cc \
+  "Shadow takes a class derived from a generated FooTandem::Service<Impl>"
 
 echo "${passed} passed, ${failures} failed"
 [[ $failures -eq 0 ]]
