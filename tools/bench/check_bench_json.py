@@ -4,7 +4,10 @@ usage: check_bench_json.py BENCH_JSONL BENCHMARKS_MD
 
 Every line must parse and carry the fields issue 5 asks for; every scenario must list its variants
 by the issue's names; every variant this build serves must have been measured, with no failed
-call, and every row's ratio must be a number when its baseline was measured too.
+call, and every row's ratio must be a number when its baseline was measured too. In the shadow
+scenario (issue 13), each tandem-<style>-shadowed row compares with tandem-<style>, and the
+server's counters show every call compared or skipped, and every compared call a match (the
+candidate is an identical echo).
 """
 import json
 import math
@@ -32,7 +35,13 @@ VARIANTS = {
     "overload-wait": ["grpc-sync", "grpc-callback", "tandem-coroutine", "tandem-coroutine-limit",
                       "tandem-blocking-threads", "tandem-blocking-threads-limit",
                       "tandem-blocking-fibers", "tandem-blocking-fibers-limit"],
+    "shadow": ["tandem-callback", "tandem-callback-shadowed", "tandem-coroutine",
+               "tandem-coroutine-shadowed", "tandem-blocking-threads",
+               "tandem-blocking-threads-shadowed", "tandem-blocking-fibers",
+               "tandem-blocking-fibers-shadowed"],
 }
+
+SHADOWED = "-shadowed"
 
 OVERLOAD_FIELDS = ["goodput_ratio", "p99_ok_ms", "p99_unloaded_ms", "p99_reject_ms",
                    "capacity_per_s", "offered_per_s", "rss_unloaded_mib"]
@@ -45,6 +54,36 @@ def fail(message):
 
 def is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_shadow_row(where, row):
+    """A shadow row: its baseline, its p99 ratio, and for a shadowed variant the counters."""
+    variant = row["variant"]
+    shadowed = variant.endswith(SHADOWED)
+    expected_baseline = variant[:-len(SHADOWED)] if shadowed else variant
+    if row["baseline"] != expected_baseline:
+        fail(where + ": baseline %r, expected %r" % (row["baseline"], expected_baseline))
+    if not is_number(row.get("p99_ratio_vs_baseline")):
+        fail(where + ": p99_ratio_vs_baseline is %r" % row.get("p99_ratio_vs_baseline"))
+    if not shadowed:
+        if row.get("shadow") is not None:
+            fail(where + ": an unshadowed variant has shadow counters")
+        return
+    if row.get("meets_targets") not in (True, False):
+        fail(where + ": meets_targets is %r" % row.get("meets_targets"))
+    counts = row.get("shadow")
+    if not isinstance(counts, dict):
+        fail(where + ": no shadow counters (the server's admin service was not read)")
+    if counts["calls"] <= 0:
+        fail(where + ": the server counted no calls: %r" % counts)
+    if counts["in_flight"] != 0:
+        fail(where + ": candidate calls still in flight after the run: %r" % counts)
+    if counts["mismatches"] != 0 or counts["candidate_errors"] != 0:
+        fail(where + ": the identical candidate did not match every call: %r" % counts)
+    if counts["matches"] + counts["skipped"] != counts["calls"]:
+        fail(where + ": matches + skipped != calls: %r" % counts)
+    if counts["candidate_executor"] != "bench-shadow":
+        fail(where + ": the candidate ran on %r, not its own loop" % counts["candidate_executor"])
 
 
 def main(jsonl_path, report_path):
@@ -134,6 +173,8 @@ def main(jsonl_path, report_path):
                 if row["variant"] == "grpc-sync" and row["ratio_vs_grpc_sync"] != 1:
                     fail(where + ": grpc-sync's own ratio to itself is %r"
                          % row["ratio_vs_grpc_sync"])
+            if scenario == "shadow":
+                check_shadow_row(where, row)
             if scenario == "tail" and not is_number(row.get("p99_fast_no_slow_ms")):
                 fail(where + ": no p99 without slow calls")
             if scenario == "tail":
@@ -150,7 +191,7 @@ def main(jsonl_path, report_path):
         text = report.read()
     for heading in ["# Tandem benchmarks", "| Date |", "| Machine |", "| Build |",
                     "| Reproduce |", "## Targets", "## unary", "## blocking-sleep", "## stream",
-                    "## tail", "## overload-cpu", "## overload-wait"]:
+                    "## tail", "## overload-cpu", "## overload-wait", "## shadow"]:
         if heading not in text:
             fail("BENCHMARKS.md lacks %r" % heading)
     print("checked %d rows and %s" % (len(rows), report_path))

@@ -22,6 +22,18 @@ namespace {
 constexpr absl::Duration kServerReadyTimeout = absl::Seconds(20);
 constexpr absl::Duration kServerStopTimeout = absl::Seconds(15);
 constexpr absl::Duration kThreadSamplePeriod = absl::Milliseconds(20);
+// How long the shadow counters may take to settle once the load has drained: the candidates of
+// the last calls are still running.
+constexpr absl::Duration kShadowSettleTimeout = absl::Seconds(10);
+// The method every bench load calls, as the server's stats name it.
+constexpr char kEchoMethod[] = "/tandem.bench.Bench/Echo";
+
+// For a shadow scenario: X for X-shadowed, else the variant itself.
+std::string ShadowBaseline(const std::string& variant) {
+  absl::string_view base = variant;
+  absl::ConsumeSuffix(&base, kShadowedSuffix);
+  return std::string(base);
+}
 
 // One server process driven once.
 struct Measurement {
@@ -34,6 +46,8 @@ struct Measurement {
   double capacity_per_s = 0;
   double p99_unloaded_ms = 0;
   double rss_unloaded_mib = 0;
+  // Shadow scenarios, X-shadowed variants: the server's shadow counters once the load drained.
+  std::optional<ShadowCounts> shadow;
 
   bool ok() const { return failure.empty(); }
   double fast_p99_ms() const {
@@ -99,6 +113,17 @@ Measurement Measure(const BenchOptions& options, const Scenario& scenario,
   absl::StatusOr<LoadResult> load =
       load_override ? absl::StatusOr<LoadResult>(*std::move(load_override))
                     : RunLoad(spec, hooks);
+  // After the window: reading the counters costs the measurement nothing.
+  absl::Status shadow_read;
+  if (scenario.shadow && ShadowBaseline(variant) != variant && load.ok() && load->drained) {
+    absl::StatusOr<ShadowCounts> counts =
+        ReadShadowCounts((*process)->address(), kEchoMethod, kShadowSettleTimeout);
+    if (counts.ok()) {
+      measurement.shadow = *std::move(counts);
+    } else {
+      shadow_read = counts.status();
+    }
+  }
 
   // VmHWM before the process goes: a zombie has no memory figures left.
   absl::StatusOr<ProcSample> last = ReadProcSample(pid);
@@ -119,6 +144,8 @@ Measurement Measure(const BenchOptions& options, const Scenario& scenario,
     measurement.failure = stopped.ToString();
   } else if (!last.ok()) {
     measurement.failure = last.status().ToString();
+  } else if (!shadow_read.ok()) {
+    measurement.failure = shadow_read.ToString();
   }
   if (load.ok()) measurement.load = *std::move(load);
   measurement.server_cpu_s = cpu_end - cpu_start;
@@ -323,8 +350,16 @@ std::vector<Row> RunBench(const BenchOptions& options) {
             cell.no_slow[variant].push_back(std::move(m));
           }
           Measurement m = Measure(options, scenario, variant, scenario.mix, concurrency, rate);
-          PrintProgress(round + 1, options.rounds, scenario, concurrency, variant,
-                        rate > 0 ? absl::StrFormat(" (open loop at %.0f/s)", rate).c_str() : "",
+          std::string what = rate > 0 ? absl::StrFormat(" (open loop at %.0f/s)", rate) : "";
+          if (m.shadow) {
+            absl::StrAppend(&what, absl::StrFormat(
+                                       " (shadow: %d calls, %d matched, %d skipped, %d mismatched, "
+                                       "%d candidate errors, %d in flight)",
+                                       m.shadow->calls, m.shadow->matches, m.shadow->skipped,
+                                       m.shadow->mismatches, m.shadow->candidate_errors,
+                                       m.shadow->in_flight));
+          }
+          PrintProgress(round + 1, options.rounds, scenario, concurrency, variant, what.c_str(),
                         m);
           cell.with_mix[variant].push_back(std::move(m));
         }
@@ -344,6 +379,7 @@ std::vector<Row> RunBench(const BenchOptions& options) {
         row.variant = variant;
         row.baseline = scenario.tail       ? variant + " with no slow calls"
                        : scenario.overload ? variant + "'s own capacity"
+                       : scenario.shadow   ? ShadowBaseline(variant)
                                            : scenario.variants.front();
         row.concurrency = concurrency;
         row.available = available(variant);
@@ -356,7 +392,7 @@ std::vector<Row> RunBench(const BenchOptions& options) {
         const std::vector<Measurement>& measured = cell.with_mix[variant];
         std::vector<double> qps, msgs, mib, p50, p90, p99, cpu, cpu_per_call, client_cpu, ratios,
             ratios_vs_sync, p99_slow, p99_no_slow, capacity, offered, p99_unloaded, p99_reject,
-            rss_unloaded;
+            rss_unloaded, p99_ratios;
         std::map<std::string, uint64_t> errors;
         for (size_t round = 0; round < measured.size(); ++round) {
           const Measurement& m = measured[round];
@@ -419,7 +455,19 @@ std::vector<Row> RunBench(const BenchOptions& options) {
               }
               return rate(m) / rate(base->second[round]);
             };
-            if (auto ratio = ratio_to(scenario.variants.front())) ratios.push_back(*ratio);
+            if (auto ratio = ratio_to(row.baseline)) ratios.push_back(*ratio);
+            if (scenario.shadow) {
+              auto base = cell.with_mix.find(row.baseline);
+              if (base != cell.with_mix.end() && round < base->second.size() &&
+                  base->second[round].ok() && base->second[round].load.latency.p99_ms > 0) {
+                p99_ratios.push_back(m.load.latency.p99_ms /
+                                     base->second[round].load.latency.p99_ms);
+              }
+              if (m.shadow) {
+                if (!row.shadow) row.shadow.emplace();
+                *row.shadow += *m.shadow;
+              }
+            }
             if (scenario.streaming) {
               if (auto ratio = ratio_to("grpc-sync")) ratios_vs_sync.push_back(*ratio);
             }
@@ -447,6 +495,7 @@ std::vector<Row> RunBench(const BenchOptions& options) {
         row.errors_by_code.assign(errors.begin(), errors.end());
         if (!ratios.empty()) row.ratio_vs_baseline = Median(ratios);
         if (!ratios_vs_sync.empty()) row.ratio_vs_grpc_sync = Median(ratios_vs_sync);
+        if (!p99_ratios.empty()) row.p99_ratio_vs_baseline = Median(p99_ratios);
         if (scenario.idle && row.rounds > 0) {
           row.idle_core_share = row.server_cpu_s / absl::ToDoubleSeconds(options.duration);
         }

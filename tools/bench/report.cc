@@ -82,6 +82,21 @@ std::vector<Column> ColumnsFor(const Scenario& scenario) {
     // Before calls/s, which is then the rate achieved.
     columns.insert(columns.begin() + 2, capacity_columns.begin(), capacity_columns.end());
   }
+  if (scenario.shadow) {
+    // After p99: the p99 ratio, and whether the row meets issue 13's targets.
+    columns.insert(columns.begin() + 7,
+                   {{"p99 ratio", [](const Row& r) {
+                       return r.p99_ratio_vs_baseline
+                                  ? absl::StrFormat("%.2fx", *r.p99_ratio_vs_baseline)
+                                  : std::string("-");
+                     }},
+                    {"targets", [](const Row& r) {
+                       if (r.variant == r.baseline) return std::string("-");
+                       const std::optional<bool> met = MeetsShadowTargets(r);
+                       return !met ? std::string("-") : *met ? std::string("met")
+                                                             : std::string("MISSED");
+                     }}});
+  }
   if (scenario.overload) {
     auto optional_ms = [](const std::optional<double>& ms) { return ms ? Ms(*ms) : "-"; };
     // The ratio column is the goodput; calls/s is the goodput in calls.
@@ -109,6 +124,25 @@ std::vector<Column> ColumnsFor(const Scenario& scenario) {
                        }
                        return absl::StrCat(r.errors, " (", absl::StrJoin(codes, " "), ")");
                      }});
+  if (scenario.shadow) {
+    // The server's own counts, summed over rounds (warm-up and draining included).
+    auto count = [](uint64_t ShadowCounts::*field) {
+      return [field](const Row& r) {
+        return r.shadow ? absl::StrCat((*r.shadow).*field) : std::string("-");
+      };
+    };
+    columns.push_back({"server calls", count(&ShadowCounts::calls)});
+    // The share the candidate really ran on: the rest were skipped at the in-flight bound.
+    columns.push_back({"shadowed", [](const Row& r) {
+                         if (!r.shadow || r.shadow->calls == 0) return std::string("-");
+                         const ShadowCounts& c = *r.shadow;
+                         return absl::StrFormat("%.1f%%", 100.0 * (c.calls - c.skipped) / c.calls);
+                       }});
+    columns.push_back({"matches", count(&ShadowCounts::matches)});
+    columns.push_back({"mismatches", count(&ShadowCounts::mismatches)});
+    columns.push_back({"cand. errors", count(&ShadowCounts::candidate_errors)});
+    columns.push_back({"skipped", count(&ShadowCounts::skipped)});
+  }
   return columns;
 }
 
@@ -258,6 +292,21 @@ std::string FormatJson(const Row& row) {
     fields.push_back(absl::StrCat("\"capacity_per_s\":", JsonNumber(row.capacity_per_s)));
     fields.push_back(absl::StrCat("\"offered_per_s\":", JsonNumber(row.offered_per_s)));
   }
+  if (row.p99_ratio_vs_baseline) {
+    fields.push_back(
+        absl::StrCat("\"p99_ratio_vs_baseline\":", JsonNumber(row.p99_ratio_vs_baseline)));
+    const std::optional<bool> met = row.variant == row.baseline ? std::nullopt
+                                                                : MeetsShadowTargets(row);
+    fields.push_back(absl::StrCat("\"meets_targets\":", !met ? "null" : *met ? "true" : "false"));
+  }
+  if (row.shadow) {
+    const ShadowCounts& c = *row.shadow;
+    fields.push_back(absl::StrCat(
+        "\"shadow\":{\"calls\":", c.calls, ",\"matches\":", c.matches, ",\"mismatches\":",
+        c.mismatches, ",\"candidate_errors\":", c.candidate_errors, ",\"skipped\":", c.skipped,
+        ",\"in_flight\":", c.in_flight, ",\"candidate_executor\":",
+        JsonString(c.candidate_executor), "}"));
+  }
   if (row.goodput_ratio || row.p99_unloaded_ms) {
     fields.push_back(absl::StrCat("\"goodput_ratio\":", JsonNumber(row.goodput_ratio)));
     fields.push_back(absl::StrCat("\"p99_ok_ms\":", number(row.p99_ms)));
@@ -290,7 +339,7 @@ const char* ResultName(TargetCheck::Result result) {
 }  // namespace
 
 std::string FormatTargets(const std::vector<TargetCheck>& checks) {
-  std::string out = "\n== targets (issues 5, 9 and 10)\n";
+  std::string out = "\n== targets (issues 5, 9, 10, 12 and 13)\n";
   for (const TargetCheck& check : checks) {
     if (check.result == TargetCheck::Result::kNotMeasured) {
       absl::StrAppend(&out, absl::StrFormat("  %-12s %-8s %s (%s)\n", ResultName(check.result),
@@ -327,7 +376,7 @@ std::string FormatMarkdown(const RunInfo& info, const std::vector<Scenario>& sce
       "| Mode | ", info.mode, " |\n",
       "| Reproduce | ", info.command, " |\n\n");
 
-  absl::StrAppend(&out, "## Targets (issues 5, 9 and 10)\n\n| target | measured | result |\n|---|---|---|\n");
+  absl::StrAppend(&out, "## Targets (issues 5, 9, 10, 12 and 13)\n\n| target | measured | result |\n|---|---|---|\n");
   for (const TargetCheck& check : checks) {
     absl::StrAppend(&out, "| ", check.target, " | ", check.measured, " | ",
                     ResultName(check.result), " |\n");
@@ -346,6 +395,21 @@ std::string FormatMarkdown(const RunInfo& info, const std::vector<Scenario>& sce
           "that (`offered/s`) whatever the server does, and `calls/s` is the rate achieved. "
           "Latency runs from each call's intended send time, so a server that falls behind shows "
           "in it. Latency columns are of the fast calls; `p99 slow` is of the 100 ms calls.");
+    }
+    if (scenario.shadow) {
+      absl::StrAppend(
+          &out,
+          " Each tandem-<style>-shadowed server shadows every Echo call (share 1.0, at most 64 "
+          "candidate calls in flight: ShadowOptions' default) to a coroutine echo on a "
+          "CoroutineLoop of its own: after the primary has answered, the request and response "
+          "move into the candidate's call, which runs on the loop, and its answer is compared "
+          "with the primary's there. `targets`: ratio >= ",
+          absl::StrFormat("%.1fx", kShadowMinRatio), " and p99 ratio <= ",
+          absl::StrFormat("%.1fx", kShadowMaxP99Ratio),
+          ". The last six columns are the server's own counts after each run, read through "
+          "its admin service and summed over rounds (warm-up and draining included): every "
+          "call is compared (a match, a mismatch or a candidate error) or skipped when the "
+          "candidate calls in flight were at their bound; `shadowed` is the share compared.");
     }
     absl::StrAppend(&out, "\n\n");
     const std::vector<Column> columns = ColumnsFor(scenario);

@@ -26,8 +26,10 @@ std::string FormatTable(const std::vector<Scenario>& scenarios, const std::vecto
 // One line of JSON for `row`. Fields: scenario, variant, concurrency, available, rounds, qps,
 // p50_ms, p90_ms, p99_ms, max_ms, rss_mib, threads, errors, errors_by_code, ratio_vs_baseline,
 // baseline, server_cpu_s, cpu_us_per_call, client_cpu_s, failures; tail scenarios add
-// latency_of ("fast calls"), slow_share, p99_fast_no_slow_ms and p99_slow_ms. Figures that were
-// not measured are null.
+// latency_of ("fast calls"), slow_share, p99_fast_no_slow_ms and p99_slow_ms; shadow scenarios
+// add p99_ratio_vs_baseline, meets_targets (null for the unshadowed rows) and, for X-shadowed
+// rows, shadow (the server's counters: calls, matches, mismatches, candidate_errors, skipped,
+// in_flight, candidate_executor). Figures that were not measured are null.
 std::string FormatJson(const Row& row);
 
 std::string FormatTargets(const std::vector<TargetCheck>& checks);

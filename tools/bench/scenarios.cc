@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace tandem::bench {
@@ -113,7 +114,28 @@ std::vector<Scenario> AllScenarios() {
                        "in the same round (lower is better; 1.0 means slow calls cost fast ones "
                        "nothing)",
   });
+  scenarios.push_back(Scenario{
+      .name = "shadow",
+      .title = "64-byte echo, every call shadowed to a coroutine echo on a CoroutineLoop of its "
+               "own",
+      .payload_bytes = 64,
+      .concurrency = {64},
+      .variants = {"tandem-callback", "tandem-callback-shadowed", "tandem-coroutine",
+                   "tandem-coroutine-shadowed", "tandem-blocking-threads",
+                   "tandem-blocking-threads-shadowed", "tandem-blocking-fibers",
+                   "tandem-blocking-fibers-shadowed"},
+      .mix = {CallClass{.name = "echo", .method = BenchMethod::kEcho}},
+      .shadow = true,
+      .ratio_meaning = "calls/s ÷ the same style's calls/s unshadowed (tandem-<style>) in the "
+                       "same round (higher is better); p99 ratio likewise (lower is better)",
+  });
   return scenarios;
+}
+
+std::optional<bool> MeetsShadowTargets(const Row& row) {
+  if (!row.ratio_vs_baseline || !row.p99_ratio_vs_baseline) return std::nullopt;
+  return *row.ratio_vs_baseline >= kShadowMinRatio &&
+         *row.p99_ratio_vs_baseline <= kShadowMaxP99Ratio;
 }
 
 std::vector<std::string> ScenarioNames() {
@@ -307,6 +329,49 @@ std::vector<TargetCheck> CheckTargets(const std::vector<Row>& rows) {
     } else {
       checks.push_back(Compare(std::move(target), *row->ratio_vs_baseline,
                                *row->ratio_vs_baseline <= 2.0, "%.2fx"));
+    }
+  }
+
+  // shadow: at c=64 (the point), calls/s and p99 against the same style unshadowed; at
+  // any concurrency, every call compared alike or skipped.
+  for (const char* style : {"tandem-callback", "tandem-coroutine", "tandem-blocking-threads",
+                            "tandem-blocking-fibers"}) {
+    const std::string variant = absl::StrCat(style, kShadowedSuffix);
+    const Row* row = Find(rows, "shadow", variant, 64);
+    std::string target = absl::StrFormat("shadow c=64: %s >= %.2fx %s calls/s", variant,
+                                         kShadowMinRatio, style);
+    if (row == nullptr || !row->ratio_vs_baseline) {
+      checks.push_back(NotMeasured(std::move(target), not_run));
+    } else {
+      checks.push_back(Compare(std::move(target), *row->ratio_vs_baseline,
+                               *row->ratio_vs_baseline >= kShadowMinRatio, "%.2fx"));
+    }
+    target = absl::StrFormat("shadow c=64: %s p99 <= %.1fx %s's p99", variant, kShadowMaxP99Ratio,
+                             style);
+    if (row == nullptr || !row->p99_ratio_vs_baseline) {
+      checks.push_back(NotMeasured(std::move(target), not_run));
+    } else {
+      checks.push_back(Compare(std::move(target), *row->p99_ratio_vs_baseline,
+                               *row->p99_ratio_vs_baseline <= kShadowMaxP99Ratio, "%.2fx"));
+    }
+    for (const Row& counted : rows) {
+      if (counted.scenario != "shadow" || counted.variant != variant) continue;
+      target = absl::StrFormat(
+          "shadow c=%d: %s's candidate (an identical echo) matches every call it was given, "
+          "and every call is compared or skipped",
+          counted.concurrency, variant);
+      if (!counted.shadow) {
+        checks.push_back(NotMeasured(std::move(target), not_run));
+        continue;
+      }
+      const ShadowCounts& c = *counted.shadow;
+      const bool met = c.mismatches == 0 && c.candidate_errors == 0 && c.in_flight == 0 &&
+                       c.matches + c.skipped == c.calls && c.calls > 0;
+      checks.push_back(TargetCheck{
+          std::move(target),
+          absl::StrFormat("%d of %d matched, %d skipped; %d mismatches, %d candidate errors",
+                          c.matches, c.calls, c.skipped, c.mismatches, c.candidate_errors),
+          met ? TargetCheck::Result::kMet : TargetCheck::Result::kMissed});
     }
   }
 

@@ -20,6 +20,11 @@
 //                   the p99 of OK calls against the unloaded p99, how fast rejections come back,
 //                   and peak RSS against the peak before the overload. Tandem's variants run
 //                   with and without an adaptive concurrency limit (tandem-<style>-limit).
+//   shadow          unary 64-byte echo at concurrency 64, each Tandem style as primary, with and
+//                   without every call shadowed (ServiceOptions::Shadow, share 1.0) to a
+//                   coroutine echo on a CoroutineLoop of its own: tandem-<style>-shadowed against
+//                   tandem-<style> in the same round, calls/s and p99; and, after each shadowed
+//                   run, the server's shadow counters (read through its admin service).
 //   idle            no calls at all: the server's CPU over the window, as a share of one core.
 //                   An idle server must stay idle (no polling); no ratio. /proc counts CPU time
 //                   in 10 ms ticks: one tick is 0.2% of a core over the default 5 s window.
@@ -34,6 +39,7 @@
 #include <vector>
 
 #include "tools/bench/load_generator.h"
+#include "tools/bench/server_stats.h"
 
 namespace tandem::bench {
 
@@ -42,14 +48,21 @@ struct Scenario {
   std::string title;  // one line: what is measured
   size_t payload_bytes = 64;  // each request's payload; for streams, each message's
   std::vector<int> concurrency;
-  std::vector<std::string> variants;  // the first is the baseline, except for tail scenarios
+  std::vector<std::string> variants;  // the first is the baseline, except for tail and shadow
   std::vector<CallClass> mix;         // for tail scenarios: mix[0] is the fast class
   bool tail = false;
   bool streaming = false;  // ratios compare messages/s instead of calls/s
   bool idle = false;       // no load: only the server's CPU is measured; concurrency is moot
   bool overload = false;   // capacity, unloaded, then 2x capacity on one process (see above)
+  // Variants come in pairs, X and X-shadowed (kShadowedSuffix): each X-shadowed is compared with
+  // X in the same round, X with itself; the shadow counters of X-shadowed's server are read
+  // after each of its runs.
+  bool shadow = false;
   std::string ratio_meaning;  // how to read ratio_vs_baseline, for the report
 };
+
+// A shadow scenario's variant whose calls are shadowed, and its baseline without the suffix.
+inline constexpr char kShadowedSuffix[] = "-shadowed";
 
 std::vector<Scenario> AllScenarios();
 std::vector<std::string> ScenarioNames();
@@ -58,7 +71,9 @@ std::vector<std::string> ScenarioNames();
 struct Row {
   std::string scenario;
   std::string variant;
-  std::string baseline;  // the variant ratios compare with (tail: the same variant, no slow calls)
+  // The variant ratios compare with (tail: the same variant, no slow calls; shadow: X for
+  // X-shadowed, and X itself).
+  std::string baseline;
   int concurrency = 0;
   int rounds = 0;   // rounds that measured it
   bool available = true;  // false: this build has no such server variant
@@ -98,10 +113,20 @@ struct Row {
   std::optional<double> p99_unloaded_ms;
   std::optional<double> p99_reject_ms;
   std::optional<double> rss_unloaded_mib;
+  // Shadow scenarios only: the median over rounds of p99 ÷ the baseline's p99 in the same
+  // round, and for X-shadowed variants the server's shadow counters, summed over rounds.
+  std::optional<double> p99_ratio_vs_baseline;
+  std::optional<ShadowCounts> shadow;
   std::vector<std::string> failures;  // why a round could not measure it
 };
 
-// A target of issues 5, 9 and 10, checked against the rows of one run.
+// Shadow scenarios: the targets of issue 13 for one X-shadowed row against its baseline X.
+inline constexpr double kShadowMinRatio = 0.8;    // calls/s, at least
+inline constexpr double kShadowMaxP99Ratio = 1.5;  // p99, at most
+// Whether `row` (an X-shadowed row) meets both; unset if either ratio was not measured.
+std::optional<bool> MeetsShadowTargets(const Row& row);
+
+// A target of issues 5, 9, 10, 12 and 13, checked against the rows of one run.
 struct TargetCheck {
   enum class Result { kMet, kMissed, kNotMeasured };
   std::string target;    // e.g. "unary c=64: tandem-coroutine >= 0.95x grpc-callback"

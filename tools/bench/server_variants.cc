@@ -22,6 +22,10 @@ std::vector<std::string> BenchServerVariants() {
       "tandem-coroutine-limit",
       "tandem-blocking-threads-limit",
       "tandem-blocking-fibers-limit",
+      "tandem-callback-shadowed",
+      "tandem-coroutine-shadowed",
+      "tandem-blocking-threads-shadowed",
+      "tandem-blocking-fibers-shadowed",
   };
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "executors/blocking.h"
+#include "executors/coroutine_loop.h"
 #include "executors/fiber_pool.h"
 #include "executors/task.h"
 #include "executors/thread_pool.h"
@@ -136,24 +137,38 @@ using tandem_servers_internal::BlockingBenchService;
 using tandem_servers_internal::CallbackBenchService;
 using tandem_servers_internal::CoroutineBenchService;
 
+// What a variant's name adds to its style's server (the suffixes below).
+struct Extras {
+  // Export metrics (metrics/prometheus_exporter.h) on a free port of 127.0.0.1, and scrape them
+  // once a second from a MetricsScraper in this process.
+  bool metrics = false;
+  // Shadow every Echo call (share 1.0, ShadowOptions' other defaults) to a coroutine echo on a
+  // CoroutineLoop of its own.
+  bool shadowed = false;
+};
+
 // A Tandem server with the service of type Service and the executors a variant adds.
 template <class Service>
 class TandemServer final : public BenchServer {
  public:
-  // `configure` binds methods and sets executors on the builder before the server starts. With
-  // `metrics`, the server exports its metrics (metrics/prometheus_exporter.h) on a free port of
-  // 127.0.0.1, and a MetricsScraper in this process scrapes them once a second.
+  // `configure` binds methods and sets executors on the builder before the server starts.
   template <class Configure>
   static absl::StatusOr<std::unique_ptr<BenchServer>> Start(Configure configure,
-                                                            bool metrics = false) {
+                                                            Extras extras = {}) {
     auto server = std::unique_ptr<TandemServer>(new TandemServer());
     tandem::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0");
     ServiceOptions options;
     configure(builder, options, server->executors_);
+    if (extras.shadowed) {
+      auto loop = std::make_shared<CoroutineLoop>(CoroutineLoop::Options{.name = "bench-shadow"});
+      server->executors_.push_back(loop);
+      options.Shadow("Echo", server->candidate_,
+                     ShadowOptions{.share = 1.0, .executor = std::move(loop)});
+    }
     builder.RegisterService(&server->service_, std::move(options));
     PrometheusExporter* exporter = nullptr;
-    if (metrics) {
+    if (extras.metrics) {
       auto owned = std::make_unique<PrometheusExporter>("127.0.0.1:0");
       exporter = owned.get();
       builder.AddStatsExporter(std::move(owned));
@@ -179,8 +194,9 @@ class TandemServer final : public BenchServer {
  private:
   TandemServer() = default;
 
-  // Destroyed bottom-up: the server before the executors and the service its calls use.
+  // Destroyed bottom-up: the server before the executors and the services its calls use.
   Service service_;
+  CoroutineBenchService candidate_;  // the shadow candidate of "-shadowed" variants
   std::vector<std::shared_ptr<Executor>> executors_;
   std::unique_ptr<tandem::Server> server_;
   std::unique_ptr<MetricsScraper> scraper_;
@@ -193,6 +209,8 @@ constexpr absl::string_view kLimitSuffix = "-limit";
 // A variant name ending in this exports its metrics and is scraped once a second (only
 // tandem-callback-metrics is listed: the cost of metrics on, against tandem-callback).
 constexpr absl::string_view kMetricsSuffix = "-metrics";
+// A variant name ending in this shadows every Echo call (see Extras::shadowed).
+constexpr absl::string_view kShadowedSuffix = "-shadowed";
 
 void Defaults(tandem::ServerBuilder&, ServiceOptions&, Executors&) {}
 
@@ -201,6 +219,7 @@ void Defaults(tandem::ServerBuilder&, ServiceOptions&, Executors&) {}
 bool IsTandemVariant(absl::string_view variant) {
   absl::ConsumeSuffix(&variant, kMetricsSuffix);
   absl::ConsumeSuffix(&variant, kLimitSuffix);
+  absl::ConsumeSuffix(&variant, kShadowedSuffix);
   return variant == "tandem-callback" || variant == "tandem-coroutine" ||
          variant == "tandem-blocking-threads" ||
          variant == "tandem-blocking-threads-own-executor" || variant == "tandem-blocking-fibers";
@@ -209,6 +228,8 @@ bool IsTandemVariant(absl::string_view variant) {
 absl::StatusOr<std::unique_ptr<BenchServer>> StartTandemServer(absl::string_view variant) {
   const bool metrics = absl::ConsumeSuffix(&variant, kMetricsSuffix);
   const bool limited = absl::ConsumeSuffix(&variant, kLimitSuffix);
+  const Extras extras{.metrics = metrics,
+                      .shadowed = absl::ConsumeSuffix(&variant, kShadowedSuffix)};
   // The variant's own configuration, then, for a "-limit" variant, an adaptive limiter per method.
   auto with_limit = [limited](auto configure) {
     return [limited, configure](tandem::ServerBuilder& builder, ServiceOptions& options,
@@ -220,13 +241,13 @@ absl::StatusOr<std::unique_ptr<BenchServer>> StartTandemServer(absl::string_view
     };
   };
   if (variant == "tandem-callback") {
-    return TandemServer<CallbackBenchService>::Start(with_limit(Defaults), metrics);
+    return TandemServer<CallbackBenchService>::Start(with_limit(Defaults), extras);
   }
   if (variant == "tandem-coroutine") {
-    return TandemServer<CoroutineBenchService>::Start(with_limit(Defaults), metrics);
+    return TandemServer<CoroutineBenchService>::Start(with_limit(Defaults), extras);
   }
   if (variant == "tandem-blocking-threads") {
-    return TandemServer<BlockingBenchService>::Start(with_limit(Defaults), metrics);
+    return TandemServer<BlockingBenchService>::Start(with_limit(Defaults), extras);
   }
   if (variant == "tandem-blocking-threads-own-executor") {
     return TandemServer<BlockingBenchService>::Start(
@@ -235,7 +256,7 @@ absl::StatusOr<std::unique_ptr<BenchServer>> StartTandemServer(absl::string_view
           executors.push_back(slow);
           options.Bind("Sleep", std::move(slow));
         }),
-        metrics);
+        extras);
   }
   if (variant == "tandem-blocking-fibers") {
     return TandemServer<BlockingBenchService>::Start(
@@ -244,7 +265,7 @@ absl::StatusOr<std::unique_ptr<BenchServer>> StartTandemServer(absl::string_view
           executors.push_back(fibers);
           builder.SetDefaultBlockingExecutor(std::move(fibers));
         }),
-        metrics);
+        extras);
   }
   return absl::InvalidArgumentError(absl::StrCat("not a Tandem variant: ", variant));
 }

@@ -13,6 +13,12 @@
 //                                    cannot take the threads Echo runs on.
 //   tandem-blocking-fibers           the same blocking service on a FiberPool (default options:
 //                                    one thread per core); tandem::SleepFor suspends the fiber.
+//   <any of these>-shadowed          the same, with every Echo call shadowed (ServiceOptions::
+//                                    Shadow, share 1.0, default max_in_flight of 64) to the
+//                                    coroutine service's Echo on a CoroutineLoop of its own
+//                                    ("bench-shadow"): the candidate runs after the primary has
+//                                    answered, on a copy of the request, and its answer is
+//                                    compared with the primary's.
 //   <any of these>-limit             the same, with an adaptive ConcurrencyLimiter (default
 //                                    options) on each method: calls over it are shed at once.
 //   <any of these>[-limit]-metrics   the same, exporting its metrics in Prometheus' format
