@@ -39,14 +39,21 @@ std::unique_ptr<const server_internal::CallSnapshot> ServerContext::Snapshot() c
   auto snapshot = std::make_unique<server_internal::CallSnapshot>();
   snapshot->peer = peer();
   snapshot->peer_identity = peer_identity();
+  // One buffer for every string, filled before any view into it is taken.
   const auto& metadata = client_metadata();
-  snapshot->metadata_storage.reserve(2 * metadata.size());
+  size_t bytes = 0;
+  for (const auto& [key, value] : metadata) bytes += key.size() + value.size();
+  std::string& storage = snapshot->metadata_storage;
+  storage.reserve(bytes);
   for (const auto& [key, value] : metadata) {
-    snapshot->metadata_storage.emplace_back(key.data(), key.size());
-    snapshot->metadata_storage.emplace_back(value.data(), value.size());
+    storage.append(key.data(), key.size()).append(value.data(), value.size());
   }
-  for (size_t i = 0; i < snapshot->metadata_storage.size(); i += 2) {
-    snapshot->metadata.emplace(snapshot->metadata_storage[i], snapshot->metadata_storage[i + 1]);
+  size_t at = 0;
+  for (const auto& [key, value] : metadata) {
+    const grpc::string_ref copied_key(storage.data() + at, key.size());
+    at += key.size();
+    snapshot->metadata.emplace(copied_key, grpc::string_ref(storage.data() + at, value.size()));
+    at += value.size();
   }
   return snapshot;
 }

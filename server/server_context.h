@@ -57,7 +57,7 @@ namespace server_internal {
 struct CallSnapshot {
   std::string peer;
   std::vector<std::string> peer_identity;
-  std::vector<std::string> metadata_storage;  // key, value, key, value...; never resized
+  std::string metadata_storage;  // every key and value, end to end; never resized once filled
   std::multimap<grpc::string_ref, grpc::string_ref> metadata;  // views of metadata_storage
 };
 }  // namespace server_internal

@@ -1,37 +1,45 @@
 #include "server/internal/detached_call.h"
 
-#include "absl/base/internal/raw_logging.h"
-#include "absl/status/status.h"
-
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "absl/base/internal/raw_logging.h"
+#include "absl/status/status.h"
 
 namespace tandem::server_internal {
 
 void DetachedCallRegistry::Add(DetachedCall* call) {
   absl::MutexLock lock(&mu_);
-  calls_.insert(call);
+  call->next_ = first_;
+  if (first_ != nullptr) first_->previous_ = call;
+  first_ = call;
 }
 
 void DetachedCallRegistry::Remove(DetachedCall* call) {
   absl::MutexLock lock(&mu_);
-  calls_.erase(call);
+  if (call->previous_ != nullptr) {
+    call->previous_->next_ = call->next_;
+  } else {
+    first_ = call->next_;
+  }
+  if (call->next_ != nullptr) call->next_->previous_ = call->previous_;
 }
 
 bool DetachedCallRegistry::WaitUntilEmpty(absl::Time deadline) {
   absl::MutexLock lock(&mu_);
-  auto empty = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return calls_.empty(); };
+  auto empty = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return first_ == nullptr; };
   return mu_.AwaitWithDeadline(absl::Condition(&empty), deadline);
 }
 
 void DetachedCallRegistry::CancelAll() {
-  // Referenced under the lock (a call being destroyed waits on it to leave the set, and refuses
-  // the reference), cancelled outside it: cancellation runs callbacks that may finish the call.
+  // Referenced under the lock (a call being destroyed waits on it to leave the list, and
+  // refuses the reference), cancelled outside it: cancellation runs callbacks that may finish
+  // the call.
   std::vector<DetachedCall*> alive;
   {
     absl::MutexLock lock(&mu_);
-    for (DetachedCall* call : calls_) {
+    for (DetachedCall* call = first_; call != nullptr; call = call->next_) {
       if (call->TryRef()) alive.push_back(call);
     }
   }

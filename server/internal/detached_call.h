@@ -15,7 +15,6 @@
 
 #include <atomic>
 #include <memory>
-#include <set>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
@@ -32,8 +31,8 @@ namespace tandem::server_internal {
 
 class DetachedCall;
 
-// The detached calls of one server. Thread-safe; Add and Remove never block for long (one
-// mutex, held for a set insertion or removal).
+// The detached calls of one server, in an intrusive list (no allocation per call).
+// Thread-safe; Add and Remove never block for long (one mutex, held to link or unlink a call).
 class DetachedCallRegistry {
  public:
   void Add(DetachedCall* call) ABSL_LOCKS_EXCLUDED(mu_);
@@ -47,7 +46,7 @@ class DetachedCallRegistry {
 
  private:
   absl::Mutex mu_;
-  std::set<DetachedCall*> calls_ ABSL_GUARDED_BY(mu_);
+  DetachedCall* first_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
 class DetachedCall : public ServerCall {
@@ -66,6 +65,11 @@ class DetachedCall : public ServerCall {
   bool ran() const { return context().times().started != absl::InfinitePast(); }
   bool handler_failed() const { return handler_failed_.load(std::memory_order_acquire); }
 
+  // For a shadow call (shadow.h): the primary's answer, which the candidate's is compared with.
+  // Set before the call starts; read by its completion.
+  grpc::Status& expected_status() { return expected_status_; }
+  virtual google::protobuf::Message& expected_response() = 0;
+
  protected:
   DetachedCall(MethodBinding& method, std::unique_ptr<const CallSnapshot> snapshot,
                absl::Time deadline, DetachedCallRegistry& registry, Completion completion);
@@ -80,8 +84,14 @@ class DetachedCall : public ServerCall {
     }
   }
 
+  friend class DetachedCallRegistry;
+
   DetachedCallRegistry& registry_;
+  // The registry's list, guarded by its mutex.
+  DetachedCall* previous_ = nullptr;
+  DetachedCall* next_ = nullptr;
   Completion completion_;
+  grpc::Status expected_status_;
   std::atomic<bool> finished_{false};
   std::atomic<bool> handler_failed_{false};
 };
@@ -98,12 +108,14 @@ class DetachedCallOf final : public DetachedCall {
   Response* response() { return &response_; }
   google::protobuf::Message& request_message() override { return request_; }
   const google::protobuf::Message& response_message() const override { return response_; }
+  google::protobuf::Message& expected_response() override { return expected_; }
 
  private:
   ~DetachedCallOf() override = default;
 
   Request request_;
   Response response_;
+  Response expected_;
 };
 
 // The completion of a one-way method's detached call: counts how its handler ended
@@ -119,8 +131,6 @@ class DetachedUnaryMethod {
   virtual ~DetachedUnaryMethod() = default;
 
   virtual const google::protobuf::Descriptor* response_type() const = 0;
-  // An empty response message of the method's type, owned by the caller.
-  virtual google::protobuf::Message* NewResponse() const = 0;
   // A new call of the method, to run on `binding`'s executor, with an empty request (fill
   // request_message() before Start). The caller holds its first reference until it finishes.
   virtual DetachedCall* NewCall(MethodBinding& binding,

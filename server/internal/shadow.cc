@@ -92,40 +92,39 @@ absl::StatusOr<std::vector<const FieldDescriptor*>> Shadow::ResolveIgnoredFields
   return fields;
 }
 
-Shadow::Pending Shadow::Prepare(const ServerContext& primary, const grpc::Status& status) {
+DetachedCall* Shadow::Prepare(const ServerContext& primary, const grpc::Status& status) {
   const uint64_t nth = seen_.fetch_add(1, std::memory_order_relaxed) + 1;
   // Every call when the share is 1; else spread evenly: the nth call is shadowed when it takes
   // share * n past a whole number.
   if (static_cast<uint64_t>(static_cast<double>(nth) * options_.share) ==
       static_cast<uint64_t>(static_cast<double>(nth - 1) * options_.share)) {
-    return {};
+    return nullptr;
   }
   if (in_flight_.fetch_add(1, std::memory_order_relaxed) >= options_.max_in_flight) {
     in_flight_.fetch_sub(1, std::memory_order_relaxed);
     skipped_.fetch_add(1, std::memory_order_relaxed);
-    return {};
+    return nullptr;
   }
-  auto expected = std::unique_ptr<Message>(method_->NewResponse());
-  Message* expected_response = expected.get();
-  DetachedCall* call = method_->NewCall(
-      *candidate_, primary.Snapshot(), primary.deadline(), registry_,
-      [this, expected_status = status, expected = std::move(expected)](
-          DetachedCall& call, const grpc::Status& status) {
-        Compare(call, status, expected_status, *expected);
-      });
-  return {.call = call, .expected = expected_response};
+  // The completion captures only `this`: it fits in the AnyInvocable, unallocated.
+  DetachedCall* call =
+      method_->NewCall(*candidate_, primary.Snapshot(), primary.deadline(), registry_,
+                       [this](DetachedCall& call, const grpc::Status& status) {
+                         Compare(call, status);
+                       });
+  call->expected_status() = status;
+  return call;
 }
 
-void Shadow::Start(Pending pending, Message& request, Message& response) {
-  Message& copy = pending.call->request_message();
+void Shadow::Start(DetachedCall* call, Message& request, Message& response) {
+  Message& copy = call->request_message();
   copy.GetReflection()->Swap(&copy, &request);
-  pending.expected->GetReflection()->Swap(pending.expected, &response);
+  Message& expected = call->expected_response();
+  expected.GetReflection()->Swap(&expected, &response);
   // Refused by its executor, the call has finished already, as a candidate error.
-  method_->Start(pending.call);
+  method_->Start(call);
 }
 
-void Shadow::Compare(DetachedCall& call, const grpc::Status& status,
-                     const grpc::Status& expected_status, const Message& expected) {
+void Shadow::Compare(DetachedCall& call, const grpc::Status& status) {
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
   const CallTimes times = call.context().times();
   const absl::Time deadline = call.context().deadline();
@@ -146,8 +145,8 @@ void Shadow::Compare(DetachedCall& call, const grpc::Status& status,
     }
     return;
   }
-  const std::string difference = Difference(status, call.response_message(), expected_status,
-                                            expected);
+  const std::string difference = Difference(status, call.response_message(),
+                                            call.expected_status(), call.expected_response());
   if (difference.empty()) {
     matches_.fetch_add(1, std::memory_order_relaxed);
     return;

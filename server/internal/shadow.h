@@ -53,19 +53,12 @@ class Shadow {
   ResolveIgnoredFields(const google::protobuf::Descriptor* response_type,
                        const std::vector<std::string>& paths);
 
-  // A shadow call made by Prepare and not yet started.
-  struct Pending {
-    DetachedCall* call = nullptr;
-    google::protobuf::Message* expected = nullptr;  // the primary's response goes here
-    explicit operator bool() const { return call != nullptr; }
-  };
-
-  // Step 1 (see the top of this file), before the primary's `status` goes to gRPC. Empty if
-  // the call is not shadowed. Never blocks.
-  Pending Prepare(const ServerContext& primary, const grpc::Status& status);
-  // Step 3: moves the primary's `request` and `response` into the shadow call and starts it.
+  // Step 1 (see the top of this file), before the primary's `status` goes to gRPC: the shadow
+  // call, holding `status`, or null if the call is not shadowed. Never blocks.
+  DetachedCall* Prepare(const ServerContext& primary, const grpc::Status& status);
+  // Step 3: moves the primary's `request` and `response` into the shadow `call` and starts it.
   // Never blocks.
-  void Start(Pending pending, google::protobuf::Message& request,
+  void Start(DetachedCall* call, google::protobuf::Message& request,
              google::protobuf::Message& response);
 
   // The shadow_* fields of the primary's stats.
@@ -73,8 +66,7 @@ class Shadow {
 
  private:
   // The candidate's completion: compares it with the primary's answer and counts.
-  void Compare(DetachedCall& call, const grpc::Status& status, const grpc::Status& expected_status,
-               const google::protobuf::Message& expected);
+  void Compare(DetachedCall& call, const grpc::Status& status);
   // Why the candidate's answer differs from the expected one; empty if it does not.
   std::string Difference(const grpc::Status& status, const google::protobuf::Message& response,
                          const grpc::Status& expected_status,

@@ -154,7 +154,6 @@ class DetachedUnaryMethodOf final : public DetachedUnaryMethod {
   const google::protobuf::Descriptor* response_type() const override {
     return Response::descriptor();
   }
-  google::protobuf::Message* NewResponse() const override { return new Response(); }
   DetachedCall* NewCall(MethodBinding& binding, std::unique_ptr<const CallSnapshot> snapshot,
                         absl::Time deadline, DetachedCallRegistry& registry,
                         DetachedCall::Completion completion) const override {

@@ -14,11 +14,11 @@ bool UnaryCall::PostFinish(grpc::Status status) {
   MarkFinished();
   // Only calls whose handler ran are shadowed; the shadow copies what it needs of gRPC's
   // context now, before gRPC has the status and may end the call.
-  Shadow::Pending shadow;
+  DetachedCall* shadow = nullptr;
   if (method_.shadow != nullptr && context_.times().started != absl::InfinitePast()) {
     shadow = method_.shadow->Prepare(context_, status);
   }
-  if (!shadow) {
+  if (shadow == nullptr) {
     // gRPC's Finish is thread-safe, never blocks, and may be called before gRPC has bound this
     // reactor to the call (it is then queued until the binding).
     grpc::ServerUnaryReactor::Finish(std::move(status));

@@ -90,6 +90,10 @@ class CandidateService final : public TestServiceTandem::Service<CandidateServic
     reply->set_deadline_unix_ns(reply->has_deadline() ? absl::ToUnixNanos(context.deadline())
                                                       : 0);
     reply->set_priority(std::string(PriorityName(context.priority())));
+    if (request.action() == TestRequest::ECHO_METADATA) {
+      reply->set_message(std::string(context.FindClientMetadata("x-echo").value_or("")));
+      return grpc::Status::OK;
+    }
     const bool differ = absl::StartsWith(request.message(), "differ");
     if (request.action() == TestRequest::FAIL && !differ) {
       return grpc::Status(static_cast<grpc::StatusCode>(request.code()), request.message());
@@ -177,6 +181,18 @@ TEST_P(Shadowing, ComparesStatusesToo) {
   ASSERT_EQ(stats.shadow_mismatch_samples.size(), 1);
   EXPECT_EQ(stats.shadow_mismatch_samples[0],
             "status: primary NOT_FOUND 'differ: gone', candidate OK");
+}
+
+TEST_P(Shadowing, TheCandidateSeesTheCallersMetadataPeerAndDeadline) {
+  auto server = StartShadowed(Compared());
+  // The candidate answers the metadata it sees; the peer and deadline it sees are compared too.
+  absl::StatusOr<TestReply> reply =
+      server->Call(GetParam(), ClientForm::kBlocking, MakeRequest(TestRequest::ECHO_METADATA),
+                   CallOptions().AddMetadata("x-echo", "seen").set_timeout(absl::Seconds(30)));
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->message(), "seen");
+  const MethodStats stats = ShadowStatsOnceSettled(*server, method(), 1);
+  EXPECT_EQ(stats.shadow_matches, 1) << ::testing::PrintToString(stats.shadow_mismatch_samples);
 }
 
 TEST_P(Shadowing, ACandidateThatThrowsCostsOnlyItsComparison) {
