@@ -6,9 +6,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "grpcpp/ext/health_check_service_server_builder_option.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -87,12 +85,13 @@ absl::Status CheckUnaryAndImplemented(const server_internal::MethodBinding& bind
   return absl::OkStatus();
 }
 
-// The shadow of `primary` that `registration` asks for (ServiceOptions::Shadow), checked: the
-// error names the method and what is wrong. `default_for` gives the executor of a candidate
-// that names none.
+// The shadow of `primary`, a method of `service`, that `registration` asks for
+// (ServiceOptions::Shadow), checked: the error names the method and what is wrong. `default_for`
+// gives the executor of a candidate that names none.
 template <class DefaultFor>
 absl::StatusOr<std::shared_ptr<server_internal::Shadow>> MakeShadow(
-    const server_internal::MethodBinding& primary, const server_internal::MethodInfo& method,
+    absl::string_view service, const server_internal::MethodBinding& primary,
+    const server_internal::MethodInfo& method,
     const ServiceOptions::ShadowRegistration& registration, DefaultFor& default_for,
     server_internal::DetachedCallRegistry& registry) {
   if (absl::Status usable = CheckUnaryAndImplemented(primary, method, "Shadow"); !usable.ok()) {
@@ -119,8 +118,7 @@ absl::StatusOr<std::shared_ptr<server_internal::Shadow>> MakeShadow(
                      ": ShadowOptions::mismatches_logged must not be negative, not ",
                      options.mismatches_logged));
   }
-  const std::string service(absl::StripPrefix(primary.full_name, "/"));
-  if (!absl::StartsWith(service, absl::StrCat(candidate.full_name, "/"))) {
+  if (candidate.full_name != service) {
     return absl::InvalidArgumentError(absl::StrCat(
         primary.full_name, ": the shadow candidate implements ", candidate.full_name,
         ", another service"));
@@ -515,7 +513,8 @@ absl::StatusOr<std::unique_ptr<Server>> ServerBuilder::BuildAndStart() {
       auto shadowed = shadows.find(std::string(method.name));
       if (shadowed != shadows.end()) {
         absl::StatusOr<std::shared_ptr<server_internal::Shadow>> shadow =
-            MakeShadow(*binding, method, shadowed->second, default_for, server->detached_calls_);
+            MakeShadow(service.full_name, *binding, method, shadowed->second, default_for,
+                       server->detached_calls_);
         if (!shadow.ok()) return shadow.status();
         binding->shadow = *std::move(shadow);
         shadows.erase(shadowed);

@@ -129,7 +129,7 @@ void Shadow::Compare(DetachedCall& call, const grpc::Status& status) {
   const CallTimes times = call.context().times();
   const absl::Time deadline = call.context().deadline();
   std::string failure;
-  if (call.refused() || !call.ran()) {
+  if (!call.ran()) {  // refused by its executor, or expired in its queue
     failure = absl::StrCat("did not run: ", Describe(status));
   } else if (call.handler_failed()) {
     failure = absl::StrCat("failed: ", Describe(status));
@@ -145,13 +145,33 @@ void Shadow::Compare(DetachedCall& call, const grpc::Status& status) {
     }
     return;
   }
-  const std::string difference = Difference(status, call.response_message(),
-                                            call.expected_status(), call.expected_response());
-  if (difference.empty()) {
+  if (Matches(status, call.response_message(), call.expected_status(),
+              call.expected_response())) {
     matches_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  Sample(mismatches_.fetch_add(1, std::memory_order_relaxed) + 1, difference);
+  const uint64_t nth = mismatches_.fetch_add(1, std::memory_order_relaxed) + 1;
+  // Only the first few are described: a candidate that differs on every call costs one
+  // comparison per call, not two and a report.
+  if (nth > static_cast<uint64_t>(options_.mismatches_logged)) return;
+  const std::string difference = Difference(status, call.response_message(),
+                                            call.expected_status(), call.expected_response());
+  ABSL_RAW_LOG(WARNING, "%s: shadow mismatch %llu: %s", candidate_->full_name.c_str(),
+               static_cast<unsigned long long>(nth), difference.c_str());
+  absl::MutexLock lock(&samples_mu_);
+  samples_.push_back(difference);
+}
+
+bool Shadow::Matches(const grpc::Status& status, const Message& response,
+                     const grpc::Status& expected_status, const Message& expected) const {
+  if (status.error_code() != expected_status.error_code() ||
+      status.error_message() != expected_status.error_message()) {
+    return false;
+  }
+  if (!status.ok()) return true;
+  MessageDifferencer differencer;
+  IgnoreFields(differencer);
+  return differencer.Compare(expected, response);
 }
 
 std::string Shadow::Difference(const grpc::Status& status, const Message& response,
@@ -162,22 +182,16 @@ std::string Shadow::Difference(const grpc::Status& status, const Message& respon
     return absl::StrCat("status: primary ", Describe(expected_status), ", candidate ",
                         Describe(status));
   }
-  if (!status.ok()) return "";
-  MessageDifferencer differencer;
-  for (const FieldDescriptor* field : ignored_fields_) differencer.IgnoreField(field);
-  if (differencer.Compare(expected, response)) return "";
   FieldPathReporter reporter;
+  MessageDifferencer differencer;
+  IgnoreFields(differencer);
   differencer.ReportDifferencesTo(&reporter);
   differencer.Compare(expected, response);
   return absl::StrCat("response: ", reporter.Paths());
 }
 
-void Shadow::Sample(uint64_t nth, const std::string& what) {
-  if (nth > static_cast<uint64_t>(options_.mismatches_logged)) return;
-  ABSL_RAW_LOG(WARNING, "%s: shadow mismatch %llu: %s", candidate_->full_name.c_str(),
-               static_cast<unsigned long long>(nth), what.c_str());
-  absl::MutexLock lock(&samples_mu_);
-  samples_.push_back(what);
+void Shadow::IgnoreFields(MessageDifferencer& differencer) const {
+  for (const FieldDescriptor* field : ignored_fields_) differencer.IgnoreField(field);
 }
 
 void Shadow::FillStats(MethodStats& stats) const {

@@ -30,6 +30,7 @@
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/support/status.h"
 #include "server/internal/detached_call.h"
 #include "server/internal/method_binding.h"
@@ -65,14 +66,20 @@ class Shadow {
   void FillStats(MethodStats& stats) const;
 
  private:
-  // The candidate's completion: compares it with the primary's answer and counts.
-  void Compare(DetachedCall& call, const grpc::Status& status);
-  // Why the candidate's answer differs from the expected one; empty if it does not.
+  // The candidate's completion: compares it with the primary's answer, counts, and logs and
+  // keeps the first few mismatches.
+  void Compare(DetachedCall& call, const grpc::Status& status) ABSL_LOCKS_EXCLUDED(samples_mu_);
+  // Whether the candidate's answer is the expected one: the same status code and message, and
+  // when OK, responses equal but for the ignored fields.
+  bool Matches(const grpc::Status& status, const google::protobuf::Message& response,
+               const grpc::Status& expected_status,
+               const google::protobuf::Message& expected) const;
+  // How an answer that does not match differs: the statuses, or the paths of the fields.
   std::string Difference(const grpc::Status& status, const google::protobuf::Message& response,
                          const grpc::Status& expected_status,
                          const google::protobuf::Message& expected) const;
-  // Logs `what` and keeps it as a sample, if it is one of the first few.
-  void Sample(uint64_t nth, const std::string& what) ABSL_LOCKS_EXCLUDED(samples_mu_);
+  // Makes `differencer` leave out the ignored fields.
+  void IgnoreFields(google::protobuf::util::MessageDifferencer& differencer) const;
 
   const std::unique_ptr<MethodBinding> candidate_;
   const std::shared_ptr<const DetachedUnaryMethod> method_;
