@@ -1,7 +1,10 @@
 #include "tests/testing/echo_services.h"
 
+#include <utility>
+
 #include "absl/strings/ascii.h"
 #include "executors/blocking.h"
+#include "gtest/gtest.h"
 
 namespace tandem::testing {
 
@@ -28,6 +31,22 @@ grpc::Status UpperCaseEcho::Say(ServerContext&, const EchoRequest& request, Echo
   reply->set_calls(++calls_);
   reply->set_on_fiber(OnFiber());
   return grpc::Status::OK;
+}
+
+MethodStats SayStats(InProcessServer& server) {
+  for (MethodStats& stats : server.server().method_stats()) {
+    if (stats.method == "/tandem.testing.Echo/Say") return std::move(stats);
+  }
+  ADD_FAILURE() << "no stats for Echo.Say";
+  return {};
+}
+
+ExecutorKind KindOf(InProcessServer& server, const std::string& executor) {
+  for (const NamedExecutorStats& stats : server.server().executor_stats()) {
+    if (stats.name == executor) return stats.kind;
+  }
+  ADD_FAILURE() << "no executor named " << executor;
+  return ExecutorKind::kInline;
 }
 
 }  // namespace tandem::testing

@@ -7,12 +7,16 @@
 //
 // Each reply names its implementation, counts the calls this instance answered and says whether
 // the handler ran on a fiber. Threads: handlers run where their style puts them; thread-safe.
+// SayStats and KindOf look up what the tests check, on the test's thread.
 #ifndef TANDEM_TESTS_TESTING_ECHO_SERVICES_H_
 #define TANDEM_TESTS_TESTING_ECHO_SERVICES_H_
 
 #include <atomic>
+#include <string>
 
 #include "server/handlers.h"
+#include "server/server.h"
+#include "testing/in_process_server.h"
 #include "tests/testing/echo.tandem.h"
 
 namespace tandem::testing {
@@ -40,6 +44,11 @@ class UpperCaseEcho final : public EchoTandem::Service<UpperCaseEcho> {
  private:
   std::atomic<int> calls_{0};
 };
+
+// The stats of Echo.Say on `server`, and the kind of the executor named `executor` there. A
+// missing one fails the calling test (and returns a default).
+MethodStats SayStats(InProcessServer& server);
+ExecutorKind KindOf(InProcessServer& server, const std::string& executor);
 
 }  // namespace tandem::testing
 

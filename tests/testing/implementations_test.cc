@@ -21,22 +21,6 @@ EchoRequest Message(std::string message) {
   return request;
 }
 
-MethodStats SayStats(InProcessServer& server) {
-  for (MethodStats& stats : server.server().method_stats()) {
-    if (stats.method == "/tandem.testing.Echo/Say") return std::move(stats);
-  }
-  ADD_FAILURE() << "no stats for Echo.Say";
-  return {};
-}
-
-ExecutorKind KindOf(InProcessServer& server, const std::string& executor) {
-  for (const NamedExecutorStats& stats : server.server().executor_stats()) {
-    if (stats.name == executor) return stats.kind;
-  }
-  ADD_FAILURE() << "no executor named " << executor;
-  return ExecutorKind::kInline;
-}
-
 // Besides Threads and Fibers: no binding, the server's own pool.
 ExecutorBinding ServerPool() { return {.name = "ServerPool"}; }
 

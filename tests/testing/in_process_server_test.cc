@@ -35,23 +35,6 @@ absl::StatusOr<EchoReply> Say(InProcessServer& server, std::string message = "hi
   return server.NewClient<EchoTandem::Client>()->Say(Message(std::move(message)), Within());
 }
 
-// The stats of Echo.Say, and the kind of the executor they name.
-MethodStats SayStats(InProcessServer& server) {
-  for (MethodStats& stats : server.server().method_stats()) {
-    if (stats.method == "/tandem.testing.Echo/Say") return std::move(stats);
-  }
-  ADD_FAILURE() << "no stats for Echo.Say";
-  return {};
-}
-
-ExecutorKind KindOf(InProcessServer& server, const std::string& executor) {
-  for (const NamedExecutorStats& stats : server.server().executor_stats()) {
-    if (stats.name == executor) return stats.kind;
-  }
-  ADD_FAILURE() << "no executor named " << executor;
-  return ExecutorKind::kInline;
-}
-
 std::unique_ptr<InProcessServer> StartOrDie(const Implementation& implementation,
                                             InProcessServer::Options options = {}) {
   absl::StatusOr<std::unique_ptr<InProcessServer>> server =
