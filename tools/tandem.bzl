@@ -9,6 +9,7 @@ _GRPC_PLUGIN = str(Label("@system//:grpc_cpp_plugin"))
 _TANDEM_PLUGIN = str(Label("//tools/protoc-gen-tandem"))
 _RUNTIME_DEPS = [str(Label(dep)) for dep in [
     "//server:service",
+    "//client:callback_queue_anchor",
     "//client:fan_out",
     "//client:stream",
     "//client:unary_call",

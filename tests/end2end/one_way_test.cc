@@ -52,7 +52,7 @@ TEST_P(OneWay, IsAcknowledgedBeforeItsHandlerFinishes) {
   EXPECT_EQ(reply->message(), "");  // the acknowledgement is an empty response
   // The handler is still running, with no deadline: only shutdown cancels it.
   EXPECT_TRUE(server->service().WaitForHandlersWaiting(1, kWait));
-  MethodStats stats = server->StatsOf(method());
+  MethodStats stats = server->StatsOnceIdle(method());
   EXPECT_TRUE(stats.one_way);
   EXPECT_EQ(stats.finished_ok, 1);  // the acknowledgement
   EXPECT_EQ(stats.one_way_ok + stats.one_way_failed, 0);

@@ -113,7 +113,9 @@ TEST_P(Shedding, AClientRetryingInATightLoopDoesNotStopOthersBeingServed) {
   }
   stop = true;
   retrier.join();
-  if (retrying_this) EXPECT_GT(rejected.load(), 0);
+  if (retrying_this) {
+    EXPECT_GT(rejected.load(), 0);
+  }
   held.CancelAll();
   server->StatsOnceIdle(method());  // the held call's place is free once gRPC is done with it
   EXPECT_TRUE(server->Call(GetParam(), ClientForm::kBlocking, MakeRequest(TestRequest::ECHO)).ok());

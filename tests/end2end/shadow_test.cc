@@ -145,7 +145,7 @@ class Shadowing : public ::testing::TestWithParam<Method> {
 
 TEST_P(Shadowing, CountsMatchesAndMismatchesAndKeepsTheFieldsThatDiffered) {
   auto server = StartShadowed(Compared());
-  for (const std::string& message : {"a", "b", "differ 1", "c", "differ 2", "d"}) {
+  for (const char* message : {"a", "b", "differ 1", "c", "differ 2", "d"}) {
     absl::StatusOr<TestReply> reply =
         server->Call(GetParam(), ClientForm::kBlocking, Echo(message),
                      CallOptions().set_timeout(absl::Seconds(30)));
@@ -308,7 +308,7 @@ TEST(ShadowOnFibers, ABlockingCandidateRunsOnAFiberPool) {
   auto server = TestServer::Start([&](ServerBuilder&, ServiceOptions& service) {
     service.Shadow("Callback", candidate, options);
   });
-  for (const std::string& message : {"a", "differ"}) {
+  for (const char* message : {"a", "differ"}) {
     ASSERT_TRUE(server->Call(Method::kCallback, ClientForm::kBlocking, Echo(message)).ok());
   }
   const MethodStats stats = ShadowStatsOnceSettled(*server, "Callback", 2);
