@@ -124,6 +124,11 @@ void ServerContext::OnCancelled(absl::AnyInvocable<void() &&> callback) {
     absl::MutexLock lock(&mu_);
     if (!cancelled_) {
       on_cancelled_.push_back(std::move(callback));
+      // No gRPC call stands behind a detached call to report its deadline: a timer does.
+      if (grpc_context_ == nullptr && deadline_ != absl::InfiniteFuture() &&
+          !deadline_alarm_.has_value()) {
+        deadline_alarm_.emplace(deadline_, [this] { MarkCancelled(); });
+      }
       return;
     }
   }

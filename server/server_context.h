@@ -14,10 +14,10 @@
 // candidate (ServiceOptions::Shadow) and a one-way method's handler after its call was answered
 // (ServiceOptions::SetOneWay). Their context holds a copy of the original call's peer and
 // metadata; metadata added to it goes nowhere, grpc_context() is null, and the call counts as
-// cancelled once its deadline has passed or when the server shuts down. No gRPC timer cancels it
-// at its deadline: IsCancelled and WaitForCancellation look at the deadline themselves, while
-// AsyncWaitCancelled and the client calls made in its scope end at shutdown, and at the
-// deadline only through their own deadlines.
+// cancelled once its deadline has passed or when the server shuts down. No gRPC call enforces
+// its deadline: IsCancelled and WaitForCancellation look at the clock themselves, and the first
+// AsyncWaitCancelled arms a timer (server/internal/deadline_alarm.h) that cancels the call, and
+// the client calls made in its scope, at the deadline.
 #ifndef TANDEM_SERVER_SERVER_CONTEXT_H_
 #define TANDEM_SERVER_SERVER_CONTEXT_H_
 
@@ -42,6 +42,7 @@
 #include "executors/event.h"
 #include "executors/executor.h"
 #include "grpcpp/server_context.h"
+#include "server/internal/deadline_alarm.h"
 
 namespace tandem {
 
@@ -184,6 +185,9 @@ class ServerContext {
   std::vector<absl::AnyInvocable<void() &&>> on_cancelled_ ABSL_GUARDED_BY(mu_);
   // Notified with cancelled_: what WaitForCancellation waits on, as a fiber or a thread.
   Event cancelled_event_;
+  // A detached call's, armed by the first wait for cancellation. Last, so that it is disarmed
+  // first: its function uses the members above.
+  std::optional<server_internal::DeadlineAlarm> deadline_alarm_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace tandem

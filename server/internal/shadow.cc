@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/base/internal/raw_logging.h"
+#include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -125,7 +126,9 @@ void Shadow::Start(DetachedCall* call, Message& request, Message& response) {
 }
 
 void Shadow::Compare(DetachedCall& call, const grpc::Status& status) {
-  in_flight_.fetch_sub(1, std::memory_order_relaxed);
+  // In flight until its result is counted and any sample kept: stats that show no shadow in
+  // flight show every result (FillStats reads in_flight_ first).
+  absl::Cleanup compared = [this] { in_flight_.fetch_sub(1, std::memory_order_release); };
   const CallTimes times = call.context().times();
   const absl::Time deadline = call.context().deadline();
   std::string failure;
@@ -198,11 +201,11 @@ void Shadow::FillStats(MethodStats& stats) const {
   stats.shadowed = true;
   stats.shadow_style = candidate_->style;
   stats.shadow_executor = std::string(candidate_->executor->name());
+  stats.shadow_in_flight = in_flight_.load(std::memory_order_acquire);
   stats.shadow_matches = matches_.load(std::memory_order_relaxed);
   stats.shadow_mismatches = mismatches_.load(std::memory_order_relaxed);
   stats.shadow_candidate_errors = candidate_errors_.load(std::memory_order_relaxed);
   stats.shadow_skipped = skipped_.load(std::memory_order_relaxed);
-  stats.shadow_in_flight = in_flight_.load(std::memory_order_relaxed);
   absl::MutexLock lock(&samples_mu_);
   stats.shadow_mismatch_samples = samples_;
 }

@@ -12,6 +12,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/synchronization/notification.h"
+#include "asio/use_awaitable.hpp"
 #include "examples/greeter/greeter_service.h"
 #include "executors/blocking.h"
 #include "executors/fiber_pool.h"
@@ -27,7 +28,9 @@ constexpr absl::Duration kWait = absl::Seconds(20);
 // TestService's unary methods rewritten, each in another style than TestServiceImpl's: it
 // answers ECHO and FAIL as TestServiceImpl does, except where the request's message asks it not
 // to: "differ..." changes the answer, "throw" throws, "hang" waits until the call is cancelled
-// (its deadline passed, or the server shuts down) or the test releases it.
+// (its deadline passed, or the server shuts down) or the test releases it, and "await
+// cancellation" waits for the cancellation to be reported (Blocking's coroutine and Coroutine's
+// callback only).
 class CandidateService final : public TestServiceTandem::Service<CandidateService> {
  public:
   // Candidate of the blocking Blocking: a coroutine.
@@ -38,11 +41,20 @@ class CandidateService final : public TestServiceTandem::Service<CandidateServic
         co_await AsyncSleepFor(absl::Milliseconds(5));
       }
     }
+    if (request.message() == "await cancellation") {
+      co_await context.AsyncWaitCancelled(asio::use_awaitable);
+      co_return Cancelled();
+    }
     co_return Answer(context, request, reply, "coroutine");
   }
   // Candidate of the coroutine Coroutine: a callback.
   void Coroutine(ServerContext& context, const TestRequest& request,
                  UnaryResponder<TestReply> responder) {
+    if (request.message() == "await cancellation") {
+      context.AsyncWaitCancelled(
+          [responder = std::move(responder)]() mutable { responder.Finish(Cancelled()); });
+      return;
+    }
     responder.Finish(Answer(context, request, responder.response(), "callback"));
   }
   // Candidates of the two callback methods: blocking.
@@ -80,6 +92,9 @@ class CandidateService final : public TestServiceTandem::Service<CandidateServic
     return Answer(context, request, reply, "blocking");
   }
 
+  static grpc::Status Cancelled() {
+    return grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled");
+  }
   static grpc::Status Answer(ServerContext& context, const TestRequest& request,
                              TestReply* reply, absl::string_view style) {
     if (request.message() == "throw") throw std::runtime_error("candidate threw");
@@ -112,13 +127,15 @@ ShadowOptions Compared(ShadowOptions options = {}) {
   return options;
 }
 
-// The stats of `method` once its shadows have all been compared: `total` of them, polled.
+// The stats of `method` once its shadows have all been compared, `total` of them, and its calls
+// have all been recorded as finished (a call ends on the server a moment after its client hears
+// the status): polled.
 MethodStats ShadowStatsOnceSettled(TestServer& server, absl::string_view method, uint64_t total) {
   MethodStats stats;
   const absl::Time give_up = absl::Now() + kWait;
   do {
     stats = server.StatsOf(method);
-    if (stats.shadow_in_flight == 0 &&
+    if (stats.shadow_in_flight == 0 && stats.started == stats.finished_ok + stats.finished_error &&
         stats.shadow_matches + stats.shadow_mismatches + stats.shadow_candidate_errors >= total) {
       break;
     }
@@ -295,6 +312,29 @@ TEST_P(HangingCandidate, ShutdownCancelsItAfterTheGrace) {
   EXPECT_EQ(stats.shadow_in_flight, 0);
   EXPECT_EQ(stats.shadow_matches + stats.shadow_mismatches + stats.shadow_candidate_errors, 1);
 }
+
+// No gRPC call enforces a shadow's deadline. A candidate that waits for its call's cancellation
+// to be reported (AsyncWaitCancelled, in a coroutine or a callback) is still cancelled at the
+// primary's deadline, and gives its place back then, not at shutdown.
+class AwaitingCandidate : public ::testing::TestWithParam<Method> {};
+
+TEST_P(AwaitingCandidate, IsCancelledAtThePrimarysDeadline) {
+  CandidateService candidate;
+  auto server = TestServer::Start([&](ServerBuilder&, ServiceOptions& service) {
+    service.Shadow(MethodName(GetParam()), candidate, Compared());
+  });
+  ASSERT_TRUE(server
+                  ->Call(GetParam(), ClientForm::kBlocking, Echo("await cancellation"),
+                         CallOptions().set_timeout(absl::Milliseconds(300)))
+                  .ok());
+  const MethodStats stats = ShadowStatsOnceSettled(*server, MethodName(GetParam()), 1);
+  EXPECT_EQ(stats.shadow_in_flight, 0);
+  EXPECT_EQ(stats.shadow_candidate_errors, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(CoroutineAndCallbackCandidates, AwaitingCandidate,
+                         ::testing::Values(Method::kBlocking, Method::kCoroutine),
+                         [](const auto& info) { return MethodName(info.param); });
 
 INSTANTIATE_TEST_SUITE_P(CoroutineAndBlocking, HangingCandidate,
                          ::testing::Values("Blocking", "Callback"),
