@@ -39,9 +39,14 @@ class FiberStackRegistry {
     stacks_[reinterpret_cast<uintptr_t>(top)] = size;
   }
 
-  void Remove(void* top) ABSL_LOCKS_EXCLUDED(mu_) {
+  // Returns the stack's size; 0 for a stack never added.
+  size_t Remove(void* top) ABSL_LOCKS_EXCLUDED(mu_) {
     absl::MutexLock lock(&mu_);
-    stacks_.erase(reinterpret_cast<uintptr_t>(top));
+    const auto stack = stacks_.find(reinterpret_cast<uintptr_t>(top));
+    if (stack == stacks_.end()) return 0;
+    const size_t size = stack->second;
+    stacks_.erase(stack);
+    return size;
   }
 
   bool Find(const void* address, StackBounds* bounds) const ABSL_LOCKS_EXCLUDED(mu_) {
@@ -143,7 +148,10 @@ void RegisterFiberStack(void* top, size_t size) {
   Registry().Add(top, size);
 }
 
-void UnregisterFiberStack(void* top) { Registry().Remove(top); }
+void UnregisterFiberStack(void* top) {
+  const size_t size = Registry().Remove(top);
+  __asan_unpoison_memory_region(static_cast<char*>(top) - size, size);
+}
 
 }  // namespace tandem::executors_internal
 

@@ -37,7 +37,9 @@ namespace tandem::executors_internal {
 // A stack of `size` bytes whose highest address is `top` (Boost's stack_context::sp) will run
 // fibers. Clears any poison an earlier user of the memory left on it.
 void RegisterFiberStack(void* top, size_t size);
-// The stack is no longer used for fibers.
+// The stack is no longer used for fibers, and is about to be unmapped: clears the poison its
+// fibers' frames left on it, which would otherwise stay on whatever is mapped there next (ASan
+// reported absl's own allocations there as stack-use-after-scope).
 void UnregisterFiberStack(void* top);
 #else
 inline void RegisterFiberStack(void*, size_t) {}
