@@ -8,19 +8,14 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
 #include "asio/co_spawn.hpp"
 #include "asio/use_future.hpp"
 #include "executors/coroutine_loop.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
-#include "grpcpp/generic/async_generic_service.h"
-#include "grpcpp/security/server_credentials.h"
-#include "grpcpp/server.h"
-#include "grpcpp/server_builder.h"
-#include "grpcpp/support/server_callback.h"
 #include "gtest/gtest.h"
 #include "tests/client/dead_port.h"
+#include "tests/testing/garbage_server.h"
 #include "tests/testing/test_server.h"
 
 namespace tandem::testing {
@@ -29,44 +24,6 @@ namespace {
 using ::testing::HasSubstr;
 
 constexpr absl::Duration kWait = absl::Seconds(20);
-
-// A plain gRPC server that answers every call OK with bytes that are no message at all (field 1,
-// length-delimited, its length past the end), as tests/end2end/hostile_server_test.cc does.
-class GarbageServer final : public grpc::CallbackGenericService {
- public:
-  GarbageServer() {
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
-    builder.RegisterCallbackGenericService(this);
-    server_ = builder.BuildAndStart();
-  }
-  ~GarbageServer() override {
-    if (server_) server_->Shutdown();
-  }
-
-  bool started() const { return server_ != nullptr; }
-  std::string target() const { return absl::StrCat("127.0.0.1:", port_); }
-
-  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext*) override {
-    class Reactor final : public grpc::ServerGenericBidiReactor {
-     public:
-      Reactor() {
-        grpc::Slice slice(std::string("\x0a\x7f\x01", 3));
-        reply_ = grpc::ByteBuffer(&slice, 1);
-        StartWriteAndFinish(&reply_, grpc::WriteOptions(), grpc::Status::OK);
-      }
-      void OnDone() override { delete this; }
-
-     private:
-      grpc::ByteBuffer reply_;
-    };
-    return new Reactor();
-  }
-
- private:
-  int port_ = 0;
-  std::unique_ptr<grpc::Server> server_;
-};
 
 class CastForms : public ::testing::TestWithParam<ClientForm> {
  protected:

@@ -6,64 +6,29 @@
 #include <memory>
 #include <string>
 
-#include "absl/strings/str_cat.h"
 #include "asio/use_future.hpp"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
-#include "grpcpp/generic/async_generic_service.h"
-#include "grpcpp/security/server_credentials.h"
-#include "grpcpp/server.h"
-#include "grpcpp/server_builder.h"
-#include "grpcpp/support/server_callback.h"
 #include "gtest/gtest.h"
 #include "proto/test_service.tandem.h"
+#include "tests/testing/garbage_server.h"
 
 namespace tandem::testing {
 namespace {
 
 using ::testing::HasSubstr;
 
-// Not a valid encoding of any message: field 1, length-delimited, length past the end.
-const std::string kGarbage("\x0a\x7f\x01", 3);
-
-// Answers every call with one message of kGarbage and OK, whatever the method.
-class GarbageService final : public grpc::CallbackGenericService {
- public:
-  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext*) override {
-    class Reactor final : public grpc::ServerGenericBidiReactor {
-     public:
-      Reactor() {
-        grpc::Slice slice(kGarbage);
-        reply_ = grpc::ByteBuffer(&slice, 1);
-        StartWriteAndFinish(&reply_, grpc::WriteOptions(), grpc::Status::OK);
-      }
-      void OnDone() override { delete this; }
-
-     private:
-      grpc::ByteBuffer reply_;
-    };
-    return new Reactor();
-  }
-};
-
 class HostileServer : public ::testing::Test {
  protected:
   void SetUp() override {
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterCallbackGenericService(&service_);
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-    client_ = std::make_unique<TestServiceTandem::Client>(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+    ASSERT_TRUE(server_.started());
+    client_ = std::make_unique<TestServiceTandem::Client>(
+        grpc::CreateChannel(server_.target(), grpc::InsecureChannelCredentials()));
   }
-  void TearDown() override { server_->Shutdown(); }
 
   CallOptions Options() { return CallOptions().set_timeout(absl::Seconds(20)); }
 
-  GarbageService service_;
-  std::unique_ptr<grpc::Server> server_;
+  GarbageServer server_;
   std::unique_ptr<TestServiceTandem::Client> client_;
 };
 
