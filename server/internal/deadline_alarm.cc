@@ -12,7 +12,7 @@ namespace tandem::server_internal {
 struct DeadlineAlarm::Pending {
   explicit Pending(absl::AnyInvocable<void() &&> function) : at_deadline(std::move(function)) {}
 
-  bool Ran() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return !running_on.has_value(); }
+  bool NotRunning() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return !running_on.has_value(); }
 
   absl::Mutex mu;
   absl::AnyInvocable<void() &&> at_deadline ABSL_GUARDED_BY(mu);  // empty once taken or dropped
@@ -46,7 +46,7 @@ DeadlineAlarm::~DeadlineAlarm() {
     pending_->at_deadline = nullptr;
     // A run under way on another thread is waited for; one on this thread is what destroys us.
     if (pending_->running_on.has_value() && *pending_->running_on != std::this_thread::get_id()) {
-      pending_->mu.Await(absl::Condition(pending_.get(), &Pending::Ran));
+      pending_->mu.Await(absl::Condition(pending_.get(), &Pending::NotRunning));
     }
   }
   alarm_.Cancel();
